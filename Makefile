@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 
 # Catalogs are compiled at setup, never committed (.mo files are build products).
 locales/%/LC_MESSAGES/recobro.mo: locales/%/LC_MESSAGES/recobro.po $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy=false --statistics -D recobro -d locales -l $* 2>/dev/null || $(BIN)/pybabel compile -D recobro -d locales -l $*
+	$(BIN)/pybabel compile --statistics -D recobro -d locales -l $*
 
 locales: $(MO)
 

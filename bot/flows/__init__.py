@@ -1,0 +1,50 @@
+"""The dialogue as pure code: `step(conversation, event, context) -> Decision`.
+
+States are an Enum (`State`), allowed moves a table (`TRANSITIONS`) checked at import and on
+every step. Each topic lives in its own module: reminder, inquiry (why not paid), promise,
+handoff (dispute, person, abuse, wrong number, claimed payment), optout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.domain import Context, DebtorSaid, Event, StaffActed, TimerFired
+from bot.flows import inquiry, promise, reminder
+from bot.flows.core import (
+    TRANSITIONS,
+    Conversation,
+    Decision,
+    FlowError,
+    MarkReminded,
+    State,
+)
+
+
+def step(conv: Conversation, event: Event, ctx: Context) -> Decision:
+    """Apply one event to a conversation: the next state, its data, the actions to take."""
+    match event:
+        case DebtorSaid():
+            decision = inquiry.on_message(conv, event, ctx)
+        case TimerFired(kind="reminder"):
+            decision = reminder.on_reminder(conv, ctx)
+        case TimerFired(kind="promise_reminder"):
+            decision = promise.on_promise_reminder(conv, event, ctx)
+        case TimerFired(kind="promise_check"):
+            decision = promise.on_promise_check(conv, event, ctx)
+        case StaffActed(action="return_to_bot"):
+            data = {k: v for k, v in conv.data.items() if k != "human_ack"}
+            decision = Decision(State.IDLE, data)
+        case _:
+            raise FlowError(f"no flow handles {event!r}")
+    if decision.state not in TRANSITIONS[conv.state]:
+        raise FlowError(f"{conv.state} -> {decision.state} is not an allowed transition")
+    reminded: dict[str, int] = {}
+    for action in decision.actions:
+        if isinstance(action, MarkReminded):
+            reminded.update(action.offsets)
+    at = reminder.next_reminder_at(decision.state, dict(decision.data), ctx, reminded)
+    return replace(decision, reminder_at=at)
+
+
+__all__ = ["Conversation", "Decision", "State", "step"]

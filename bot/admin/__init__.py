@@ -1,0 +1,1 @@
+"""The web admin at /admin: login, the portfolio, debtors, and (later) limits and the audit."""

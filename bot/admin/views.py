@@ -1,0 +1,136 @@
+"""Admin pages: log in and out, the debtors, one debtor's conversation and records."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlparse
+
+import aiohttp_jinja2
+from aiohttp import web
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from bot.admin.auth import authenticate, end_session, start_session
+from bot.inspect import debtor_document
+from bot.web import SESSION_COOKIE, check_csrf, require_session, services
+from storage.models import Conversation, Debtor, Escalation, Invoice
+from storage.models import Event as EventRow
+
+PAGE_SIZE = 50
+
+
+def setup_routes(app: web.Application) -> None:
+    """Add the admin pages."""
+    app.router.add_get("/admin/login", login_form)
+    app.router.add_post("/admin/login", login)
+    app.router.add_post("/admin/logout", logout)
+    app.router.add_get("/admin", debtors)
+    app.router.add_get("/admin/debtors/{debtor_id}", debtor)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths: a crafted ?next=https://evil.example must not bounce a user away.
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/admin"
+    return target if not urlparse(target).netloc else "/admin"
+
+
+async def login_form(request: web.Request) -> web.StreamResponse:
+    """The login page."""
+    return aiohttp_jinja2.render_template("admin/login.html", request, {
+        "next": _safe_next(request.query.get("next")), "error": None})
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    """Check the password and start a session (a new token: no session fixation)."""
+    form = await request.post()
+    username = str(form.get("username", ""))[:100]
+    password = str(form.get("password", ""))[:1000]
+    svc = services(request)
+    async with svc.db.transaction() as session:
+        user = await authenticate(session, username, password)
+        token = await start_session(session, user, svc.clock.now()) if user else None
+    target = _safe_next(str(form.get("next", "")))
+    if token is None:
+        response = aiohttp_jinja2.render_template("admin/login.html", request, {
+            "next": target, "error": "Wrong username or password."})
+        response.set_status(401)
+        return response
+    response = web.HTTPSeeOther(target)
+    secure = (svc.settings.public_url or "").startswith("https://")
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="Lax", secure=secure,
+                        path="/", max_age=12 * 3600)
+    raise response
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    """End the session everywhere."""
+    info = await require_session(request)
+    await check_csrf(request, info, await request.post())
+    async with services(request).db.transaction() as session:
+        await end_session(session, request.cookies.get(SESSION_COOKIE))
+    response = web.HTTPSeeOther("/admin/login")
+    response.del_cookie(SESSION_COOKIE, path="/")
+    raise response
+
+
+async def debtors(request: web.Request) -> web.StreamResponse:
+    """The portfolio: every debtor with balance, state and open cases."""
+    await require_session(request)
+    svc = services(request)
+    query = request.query.get("q", "").strip()[:100]
+    try:
+        page = max(1, int(request.query.get("page", "1")))
+    except ValueError:
+        page = 1
+    async with svc.db.transaction() as session:
+        stmt = select(Debtor, Conversation.state).join(
+            Conversation, col(Conversation.debtor_id) == Debtor.id, isouter=True)
+        if query:
+            like = f"%{query}%"
+            stmt = stmt.where(col(Debtor.name).ilike(like) | col(Debtor.external_id).ilike(like)
+                              | col(Debtor.phone).ilike(like))
+        rows = (await session.exec(stmt.order_by(col(Debtor.external_id))
+                                   .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))).all()
+        ids = [d.id for d, _ in rows]
+        balances = dict((await session.exec(
+            select(Invoice.debtor_id, func.sum(Invoice.open_minor))
+            .where(col(Invoice.debtor_id).in_(ids), Invoice.status == "open")
+            .group_by(Invoice.debtor_id))).all())
+        currencies = dict((await session.exec(
+            select(Invoice.debtor_id, func.min(Invoice.currency))
+            .where(col(Invoice.debtor_id).in_(ids)).group_by(Invoice.debtor_id))).all())
+        cases = dict((await session.exec(
+            select(Escalation.debtor_id, func.count())
+            .where(col(Escalation.debtor_id).in_(ids), Escalation.status != "resolved")
+            .group_by(Escalation.debtor_id))).all())
+    from bot.money import Money, format_money
+
+    items: list[dict[str, Any]] = []
+    for d, state in rows:
+        currency = currencies.get(d.id)
+        owed = balances.get(d.id) or 0
+        items.append({"debtor": d, "state": state or "idle", "cases": cases.get(d.id, 0),
+                      "balance": format_money(Money(int(owed), currency), d.locale)
+                      if currency else "—"})
+    return aiohttp_jinja2.render_template("admin/debtors.html", request, {
+        "items": items, "q": query, "page": page, "more": len(rows) == PAGE_SIZE})
+
+
+async def debtor(request: web.Request) -> web.StreamResponse:
+    """One debtor: the conversation as a chat, invoices, agreements, cases, decisions."""
+    await require_session(request)
+    svc = services(request)
+    async with svc.db.transaction() as session:
+        document = await debtor_document(session, request.match_info["debtor_id"])
+        if document is None:
+            raise web.HTTPNotFound(text="no such debtor")
+        debtor_row = (await session.exec(select(Debtor).where(
+            Debtor.external_id == document["debtor_id"]))).one()
+        events = (await session.exec(
+            select(EventRow).where(EventRow.debtor_id == debtor_row.id)
+            .where(col(EventRow.kind).startswith("compliance.") | col(EventRow.kind).startswith(
+                "note.") | (EventRow.kind == "message.failed"))
+            .order_by(col(EventRow.id).desc()).limit(100))).all()
+    return aiohttp_jinja2.render_template("admin/debtor.html", request, {
+        "d": document, "events": events})

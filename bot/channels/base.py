@@ -1,0 +1,82 @@
+"""The contract every channel keeps: an outbound half that sends text and returns an id.
+
+Inbound halves are HTTP handlers (verify, then parse into `bot.domain.InboundMessage`); each
+channel module has its own. Richer features (buttons, templates) degrade to text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """A quick reply: what the debtor taps, and the id we get back."""
+
+    id: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    """One message ready to leave, as the dispatcher hands it to a channel."""
+
+    message_id: int
+    debtor_id: int
+    channel: str
+    address: str | None
+    text: str
+    kind: str
+    locale: str
+    options: tuple[Option, ...] = ()
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """The provider took the message: its id and the status it reported."""
+
+    provider_id: str
+    status: str = "sent"  # sent | delivered (the sandbox delivers at once)
+
+
+class SendError(Exception):
+    """A send that did not happen."""
+
+    permanent = False
+
+    def __init__(self, reason: str, *, code: str | None = None,
+                 retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.code = code
+        self.retry_after = retry_after
+
+
+class TransientSendError(SendError):
+    """Worth trying again later: a timeout, a 5xx, a 429."""
+
+
+class PermanentSendError(SendError):
+    """Never worth retrying: an invalid number, a blocked bot, no address."""
+
+    permanent = True
+
+
+class OutboundChannel(Protocol):
+    """Sends text to one address on one channel."""
+
+    name: str
+
+    async def send(self, message: OutgoingMessage) -> SendResult:
+        """Send `message`; raise `TransientSendError` or `PermanentSendError` on failure."""
+        ...
+
+
+def numbered_options(text: str, options: tuple[Option, ...], footer: str) -> str:
+    """The text with its options as a numbered list, for channels without buttons."""
+    if not options:
+        return text
+    lines = [f"{n}. {o.title}" for n, o in enumerate(options, start=1)]
+    return "\n".join([text, "", *lines, footer])

@@ -1,0 +1,317 @@
+"""The `recobro` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import logging
+import sys
+import uuid
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, TextIO
+
+from sqlmodel import col, select
+
+from bot.channels.base import Option, numbered_options
+from bot.clock import Clock, FixedClock, parse_instant
+from bot.domain import InboundMessage
+from bot.services import Services, build_services
+from bot.settings import Settings
+from bot.texts import Renderer
+from storage.migrate import pending, upgrade
+from storage.models import Debtor, Message, Outbox
+
+log = logging.getLogger("recobro")
+
+
+class CommandError(Exception):
+    """A failure the user can fix; printed without a traceback."""
+
+
+def _clock(args: argparse.Namespace, settings: Settings) -> Clock:
+    now = getattr(args, "now", None)
+    return FixedClock(parse_instant(now)) if now else settings.clock()
+
+
+async def _services(args: argparse.Namespace, *, check_schema: bool = True) -> Services:
+    settings = Settings()
+    services = build_services(settings, clock=_clock(args, settings))
+    if check_schema and await pending(services.db):
+        await services.db.dispose()
+        raise CommandError("the database schema is not up to date: run `recobro db upgrade`")
+    return services
+
+
+# Commands ----------------------------------------------------------------------------
+
+
+async def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    services = await _services(args, check_schema=False)
+    try:
+        await upgrade(services.db)
+        print(f"database at {_safe_url(services.settings.database_url)} is up to date")
+    finally:
+        await services.close()
+    return 0
+
+
+async def cmd_import(args: argparse.Namespace) -> int:
+    from bot.portfolio import PortfolioFileError, import_portfolio, parse_portfolio
+
+    path = Path(args.file)
+    try:
+        content = path.read_bytes()
+        text = content.decode("utf-8-sig")
+    except OSError as exc:
+        raise CommandError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise CommandError(f"{path} is not UTF-8 text (byte {exc.start}); "
+                           "save it as UTF-8 CSV") from None
+    try:
+        parsed = parse_portfolio(text)
+    except PortfolioFileError as exc:
+        raise CommandError(f"{path}: {exc}") from None
+    services = await _services(args)
+    try:
+        now = services.clock.now()
+        async with services.db.transaction() as session:
+            report = await import_portfolio(session, parsed, source=str(path), content=content,
+                                            now=now, close_missing=args.close_missing)
+            if args.dry_run:
+                await session.rollback()
+            else:
+                await services.engine.reschedule(session, report.touched_debtors)
+        print(report.summary())
+        if args.dry_run:
+            print("dry run: nothing was written")
+    finally:
+        await services.close()
+    return 1 if report.errors else 0
+
+
+async def cmd_tick(args: argparse.Namespace) -> int:
+    services = await _services(args)
+    try:
+        report = await services.scheduler.run_pass()
+        print(f"{services.clock.now().isoformat()}: {report.summary()}")
+    finally:
+        await services.close()
+    return 0
+
+
+async def cmd_chat(args: argparse.Namespace) -> int:
+    services = await _services(args)
+    try:
+        return await _chat(services, args.debtor, sys.stdin, sys.stdout)
+    finally:
+        await services.close()
+
+
+async def _chat(services: Services, external_id: str, stdin: TextIO, stdout: TextIO) -> int:
+    async with services.db.transaction() as session:
+        debtor = (await session.exec(select(Debtor).where(Debtor.external_id == external_id))
+                  ).first()
+    if debtor is None or debtor.id is None:
+        raise CommandError(f"no debtor {external_id!r}; `recobro import` a portfolio first")
+    interactive = stdin.isatty()
+    footer = Renderer(debtor.locale, date.today()).text  # noqa: F841  (kept for symmetry)
+    report = await services.scheduler.run_pass(debtor_id=debtor.id)
+    await _print_sent(services, report.dispatch.sent_messages, stdout)
+    await _print_held(services, debtor.id, stdout)
+    while True:
+        if interactive:
+            stdout.write("you> ")
+            stdout.flush()
+        line = await asyncio.to_thread(stdin.readline)
+        if not line:
+            break
+        text = line.rstrip("\n")
+        if not text.strip():
+            continue
+        received = await services.engine.receive(InboundMessage(
+            channel=debtor.channel, provider_id=f"chat:{uuid.uuid4().hex}",
+            address=debtor.phone or "", text=text, received_at=services.clock.now(),
+            debtor_external_id=debtor.external_id))
+        if received.status == "failed":
+            stdout.write("!!  the bot could not process that message; it is kept for a retry\n")
+        dispatch = await services.dispatcher.run_once(debtor_id=debtor.id)
+        await _print_sent(services, dispatch.sent_messages, stdout)
+    return 0
+
+
+async def _print_sent(services: Services, message_ids: Sequence[int], out: TextIO) -> None:
+    if not message_ids:
+        return
+    async with services.db.transaction() as session:
+        rows = (await session.exec(select(Message).where(col(Message.id).in_(message_ids))
+                                   .order_by(col(Message.id)))).all()
+    for message in rows:
+        options = tuple(Option(o["id"], o["title"]) for o in message.payload.get("options", []))
+        footer = ""
+        if options:
+            footer = Renderer(message.payload.get("locale", "es-CO"),
+                              date.today()).text(_numbers_footer())
+        text = numbered_options(message.text, options, footer)
+        first, *rest = text.split("\n")
+        out.write(f"bot> {first}\n")
+        for line in rest:
+            out.write(f"     {line}\n")
+    out.flush()
+
+
+def _numbers_footer() -> Any:
+    from bot.texts import Say
+
+    return Say("options.reply_with_number")
+
+
+async def _print_held(services: Services, debtor_id: int, out: TextIO) -> None:
+    async with services.db.transaction() as session:
+        held = (await session.exec(select(Outbox).where(
+            Outbox.debtor_id == debtor_id, Outbox.status == "pending",
+            col(Outbox.due_at) > services.clock.now()))).all()
+    for row in held:
+        out.write(f"...  a {row.kind} message waits until {row.due_at.isoformat()} "
+                  "(contact rules or a retry)\n")
+
+
+async def cmd_debtor_show(args: argparse.Namespace) -> int:
+    from bot.inspect import debtor_document
+
+    services = await _services(args)
+    try:
+        async with services.db.transaction() as session:
+            document = await debtor_document(session, args.debtor_id)
+    finally:
+        await services.close()
+    if document is None:
+        raise CommandError(f"no debtor {args.debtor_id!r}")
+    if args.json:
+        json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        from bot.inspect import debtor_text
+
+        print(debtor_text(document))
+    return 0
+
+
+async def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.app import serve
+
+    settings = Settings()
+    host = args.host or settings.host
+    port = args.port or settings.port
+    services = await _services(args)
+    await serve(services, host, port)
+    return 0
+
+
+async def cmd_admin_create_user(args: argparse.Namespace) -> int:
+    from bot.admin.auth import UserExists, create_user
+
+    if args.password_stdin or not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("password: ")
+        if password != getpass.getpass("again: "):
+            raise CommandError("the two passwords differ")
+    services = await _services(args)
+    try:
+        async with services.db.transaction() as session:
+            await create_user(session, args.username, password, args.role, services.clock.now())
+    except UserExists:
+        if args.if_missing:
+            print(f"user {args.username} already exists")
+            return 0
+        raise CommandError(f"user {args.username} already exists") from None
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        await services.close()
+    print(f"created {args.role} {args.username}")
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+# Parser ------------------------------------------------------------------------------
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line."""
+    p = argparse.ArgumentParser(prog="recobro", description=(
+        "Conversational collections: reminds debtors, asks why, negotiates within limits."))
+    sub = p.add_subparsers(dest="command", required=True)
+
+    db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_cmd", required=True)
+    db.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
+
+    imp = sub.add_parser("import", help="import a portfolio CSV (idempotent)")
+    imp.add_argument("file")
+    imp.add_argument("--close-missing", action="store_true",
+                     help="close open invoices that this file no longer lists")
+    imp.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
+    imp.set_defaults(func=cmd_import)
+
+    serve = sub.add_parser("serve", help="run webhooks, sandbox, admin, scheduler, dispatcher")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(func=cmd_serve)
+
+    tick = sub.add_parser("tick", help="run one scheduler pass and exit")
+    tick.add_argument("--now", help="the moment to run at (ISO 8601)")
+    tick.set_defaults(func=cmd_tick)
+
+    chat = sub.add_parser("chat", help="chat as a debtor in the terminal (sandbox)")
+    chat.add_argument("--debtor", required=True, help="the debtor_id from the portfolio")
+    chat.add_argument("--now", help="the moment to chat at (ISO 8601)")
+    chat.set_defaults(func=cmd_chat)
+
+    debtor = sub.add_parser("debtor", help="inspect debtors").add_subparsers(
+        dest="debtor_cmd", required=True)
+    show = debtor.add_parser("show", help="one debtor: invoices, agreements, messages")
+    show.add_argument("debtor_id")
+    show.add_argument("--json", action="store_true", help="one JSON document")
+    show.set_defaults(func=cmd_debtor_show)
+
+    admin = sub.add_parser("admin", help="web admin users").add_subparsers(
+        dest="admin_cmd", required=True)
+    user = admin.add_parser("create-user", help="create a web admin user")
+    user.add_argument("username")
+    user.add_argument("--role", choices=("admin", "viewer"), default="viewer")
+    user.add_argument("--password-stdin", action="store_true",
+                      help="read the password from standard input")
+    user.add_argument("--if-missing", action="store_true",
+                      help="succeed without change when the user exists")
+    user.set_defaults(func=cmd_admin_create_user)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `recobro` console script."""
+    args = parser().parse_args(argv)
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("alembic", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        return asyncio.run(args.func(args))
+    except CommandError as exc:
+        print(f"recobro: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,212 @@
+"""The values that flow between the shell and the pure core: messages, snapshots, events.
+
+Everything here is frozen. The engine builds these from database rows; flows read them and
+return a `Decision`; nothing in the core ever sees a row, a session or a socket.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.money import Money
+from bot.understanding.types import Understanding
+
+
+class Channel(StrEnum):
+    """Where a debtor is reached."""
+
+    WHATSAPP = "whatsapp"
+    SMS = "sms"
+    TELEGRAM = "telegram"
+
+
+ALL_CHANNELS = "*"  # an opt-out that covers every channel
+MAX_INBOUND_TEXT = 10_000  # characters kept of one debtor message; no real reply is longer
+
+# C0 and C1 control characters except tab and newlines: PostgreSQL refuses NUL in text, and
+# none of the others means anything in a chat message.
+_CONTROL = {c: None for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F,
+                              *range(0x80, 0xA0)]}
+
+
+def clean_text(text: str) -> str:
+    """A debtor's text as we store and read it: no control characters, at most 10,000 chars."""
+    return text.translate(_CONTROL)[:MAX_INBOUND_TEXT]
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    """A photo or document a debtor sent (a receipt, usually)."""
+
+    url: str
+    content_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    """One message from a debtor, as a channel parsed it, before anything else happens."""
+
+    channel: str
+    provider_id: str  # unique per channel: a redelivery carries the same one
+    address: str  # E.164 phone for WhatsApp and SMS, chat id for Telegram
+    text: str
+    received_at: datetime
+    option: str | None = None  # the id of a quick reply the debtor tapped
+    media: tuple[Media, ...] = ()
+    debtor_external_id: str | None = None  # set by the sandbox, which knows who is typing
+
+
+@dataclass(frozen=True, slots=True)
+class DebtorView:
+    """What the core may know about a debtor."""
+
+    id: int
+    external_id: str
+    name: str
+    locale: str
+    country: str
+    timezone: str
+    segment: str
+    channel: str
+    opted_out: frozenset[str] = frozenset()
+    third_party: bool = False
+    identity_verified: bool = False
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The debtor's time zone."""
+        return ZoneInfo(self.timezone)
+
+    def opted_out_of(self, channel: str) -> bool:
+        """True when the debtor asked not to be written on `channel` (or on any)."""
+        return channel in self.opted_out or ALL_CHANNELS in self.opted_out
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceView:
+    """One open receivable."""
+
+    external_id: str
+    amount: Money
+    open: Money
+    due_on: date
+    status: str = "open"
+    last_reminder_offset: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InstallmentView:
+    """One payment of an agreement."""
+
+    seq: int
+    due_on: date
+    amount: Money
+    paid: Money
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementView:
+    """An agreement that is still running (active)."""
+
+    id: int
+    kind: str
+    status: str
+    total: Money
+    installments: tuple[InstallmentView, ...]
+
+    @property
+    def last_due_on(self) -> date:
+        """The day of the last payment."""
+        return max(i.due_on for i in self.installments)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyView:
+    """The parts of the segment's policy that flows and cadence read."""
+
+    version: int = 0
+    cadence_offsets: tuple[int, ...] = (-3, 0, 3, 7, 15, 30, 45)
+    send_hour: int = 9  # preferred local hour for automatic messages
+    send_minute: int = 0
+    max_postpone_days: int = 30
+    promise_grace_days: int = 1
+    payment_claim_pause_days: int = 5
+    why_question_allowed: bool = True
+    limits: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Everything a flow may read besides the conversation and the event."""
+
+    debtor: DebtorView
+    invoices: tuple[InvoiceView, ...]
+    agreements: tuple[AgreementView, ...]
+    now: datetime
+    creditor: str
+    policy: PolicyView = PolicyView()
+    payment_url: str | None = None
+
+    @property
+    def today(self) -> date:
+        """The debtor's local date."""
+        return self.now.astimezone(self.debtor.zone).date()
+
+    @property
+    def currency(self) -> str | None:
+        """The currency of the debt (an import keeps one currency per debtor)."""
+        return self.invoices[0].open.currency if self.invoices else None
+
+    @property
+    def balance(self) -> Money | None:
+        """The open balance, or None when nothing is owed."""
+        if not self.invoices:
+            return None
+        total = Money.zero(self.invoices[0].open.currency)
+        for invoice in self.invoices:
+            total += invoice.open
+        return total
+
+    def active_agreement(self) -> AgreementView | None:
+        """The running agreement, if any (one at a time)."""
+        return self.agreements[0] if self.agreements else None
+
+
+# Events: what happens to a conversation.
+
+
+@dataclass(frozen=True, slots=True)
+class DebtorSaid:
+    """The debtor wrote (or tapped an option)."""
+
+    text: str
+    understanding: Understanding
+    channel: str
+    option: str | None = None
+    has_media: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TimerFired:
+    """A scheduled moment arrived (a reminder, a promise's day...)."""
+
+    kind: str
+    key: str = ""
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class StaffActed:
+    """A person on staff decided something (a button in Telegram, the web admin)."""
+
+    action: str
+    actor: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+Event = DebtorSaid | TimerFired | StaffActed

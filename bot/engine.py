@@ -1,0 +1,498 @@
+"""The engine: the one path every event takes to change a conversation.
+
+store + dedupe the inbound message -> lock the debtor's conversation -> load the context
+-> understand -> flows.step (pure) -> persist everything in ONE transaction (conversation,
+messages, outbox rows, agreements, escalations, timers, the event log).
+Sending is the dispatcher's job, after the commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import flows
+from bot.cadence import local_moment
+from bot.clock import Clock
+from bot.domain import (
+    MAX_INBOUND_TEXT,
+    AgreementView,
+    Context,
+    DebtorSaid,
+    DebtorView,
+    Event,
+    InboundMessage,
+    InstallmentView,
+    InvoiceView,
+    StaffActed,
+    TimerFired,
+    clean_text,
+)
+from bot.flows.core import (
+    CloseAgreement,
+    Conversation,
+    CreateAgreement,
+    Decision,
+    Escalate,
+    MarkReminded,
+    MarkThirdParty,
+    Note,
+    OptOut,
+    Schedule,
+    Send,
+    SetInvoiceStatus,
+    State,
+)
+from bot.money import Money
+from bot.policies import policies_for
+from bot.texts import Renderer, to_json
+from bot.understanding import Understanding, understand
+from storage import repo
+from storage.db import Database
+from storage.models import (
+    Agreement,
+    Debtor,
+    Escalation,
+    Installment,
+    Invoice,
+    Message,
+    Outbox,
+    Timer,
+)
+from storage.models import Conversation as ConversationRow
+from storage.models import Event as EventRow
+
+log = logging.getLogger(__name__)
+
+Understand = Callable[[str, str, Any], Understanding]
+
+# How long staff have to pick up a case, by priority.
+ESCALATION_DEADLINES = {"urgent": timedelta(hours=1), "high": timedelta(hours=4),
+                        "normal": timedelta(hours=24), "low": timedelta(hours=72)}
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """What became of an inbound message."""
+
+    status: str  # processed | duplicate | unknown_sender | failed
+    message_id: int | None = None
+    debtor_id: int | None = None
+
+
+@dataclass(slots=True)
+class _Item:
+    debtor_id: int
+    make_event: Callable[[Context], Event]
+    actor: str
+    reply_channel: str | None = None
+    inbound: Message | None = None
+    timer: Timer | None = None
+    log: dict[str, Any] = field(default_factory=dict)
+
+
+class Engine:
+    """Applies events to conversations; the only writer of conversation state."""
+
+    def __init__(self, db: Database, clock: Clock, *, creditor: str,
+                 understand_text: Understand = understand,
+                 payment_url_template: str | None = None,
+                 on_outbox: Callable[[], None] | None = None) -> None:
+        self.db = db
+        self.clock = clock
+        self.creditor = creditor
+        self.understand = understand_text
+        self.payment_url_template = payment_url_template
+        self.on_outbox = on_outbox or (lambda: None)
+
+    # Inbound messages ---------------------------------------------------------------
+
+    async def receive(self, msg: InboundMessage) -> Received:
+        """Store `msg` once (by provider id) and apply it; a redelivery changes nothing.
+
+        If applying fails, the message is still kept (status `failed`) so nothing the
+        provider delivered is lost; the scheduler pass retries it. If even storing fails
+        (the database is down) the error propagates and the webhook answers 5xx, so the
+        provider retries.
+        """
+        now = self.clock.now()
+        try:
+            async with self.db.transaction() as session:
+                message_id = await repo.insert_ignore(session, Message, _inbound_values(msg, now),
+                                                      ("channel", "provider_id"))
+                if message_id is None:
+                    return Received("duplicate")
+                message = await session.get_one(Message, message_id)
+                result = await self._process_inbound(session, message, msg.debtor_external_id)
+        except Exception:
+            log.exception("inbound %s/%s failed; keeping it for a retry", msg.channel,
+                          msg.provider_id)
+            return await self._keep_failed(msg, now)
+        if result.status == "processed":
+            self.on_outbox()
+        return result
+
+    async def retry_failed_inbound(self, limit: int = 100) -> int:
+        """Apply again inbound messages whose first processing failed; how many succeeded."""
+        async with self.db.transaction() as session:
+            ids = list((await session.exec(
+                select(Message.id).where(Message.direction == "in", Message.status == "failed")
+                .order_by(col(Message.id)).limit(limit))).all())
+        done = 0
+        for message_id in ids:
+            try:
+                async with self.db.transaction() as session:
+                    message = await session.get_one(Message, message_id, with_for_update=True)
+                    if message.status != "failed":
+                        continue
+                    result = await self._process_inbound(session, message, None)
+                    done += result.status == "processed"
+            except Exception:
+                log.exception("retry of inbound message %s failed again", message_id)
+        if done:
+            self.on_outbox()
+        return done
+
+    async def _process_inbound(self, session: AsyncSession, message: Message,
+                               debtor_external_id: str | None) -> Received:
+        now = self.clock.now()
+        debtor: Debtor | None
+        if debtor_external_id is not None:
+            debtor = (await session.exec(
+                select(Debtor).where(Debtor.external_id == debtor_external_id))).first()
+        elif message.debtor_id is not None:
+            debtor = await session.get(Debtor, message.debtor_id)
+        else:
+            debtor = await repo.debtor_for_address(session, message.channel,
+                                                   message.address or "")
+        if debtor is None or debtor.id is None:
+            message.status = "ignored"
+            session.add(message)
+            session.add(EventRow(at=now, actor="system", kind="message.unknown_sender",
+                                 data={"message_id": message.id, "channel": message.channel}))
+            return Received("unknown_sender", message.id)
+        message.debtor_id = debtor.id
+        text, option = message.text, message.payload.get("option")
+        has_media = bool(message.payload.get("media"))
+
+        def said(ctx: Context) -> Event:
+            reading = self.understand(text, ctx.debtor.locale, ctx.today)
+            return DebtorSaid(text, reading, message.channel, option, has_media)
+
+        await self._apply(session, [_Item(debtor.id, said, "debtor",
+                                          reply_channel=message.channel, inbound=message)])
+        message.status, message.processed_at = "processed", now
+        session.add(message)
+        return Received("processed", message.id, debtor.id)
+
+    async def _keep_failed(self, msg: InboundMessage, now: datetime) -> Received:
+        values = _inbound_values(msg, now) | {"status": "failed"}
+        async with self.db.transaction() as session:
+            message_id = await repo.insert_ignore(session, Message, values,
+                                                  ("channel", "provider_id"))
+            if msg.debtor_external_id and message_id is not None:
+                debtor = (await session.exec(
+                    select(Debtor).where(Debtor.external_id == msg.debtor_external_id))).first()
+                if debtor is not None:
+                    await session.exec(update(Message).where(col(Message.id) == message_id)
+                                          .values(debtor_id=debtor.id))
+        return Received("failed", message_id)
+
+    # Timers and staff -------------------------------------------------------------------
+
+    async def fire_due_timers(self, *, limit: int = 200, debtor_id: int | None = None) -> int:
+        """Apply every timer that is due now, in batches; how many fired."""
+        fired: set[int] = set()
+        while True:
+            count, deferred = await self._fire_batch(limit, debtor_id, fired)
+            if count < limit and not deferred:
+                break
+        if fired:
+            self.on_outbox()
+        return len(fired)
+
+    async def _fire_batch(self, limit: int, debtor_id: int | None,
+                          fired: set[int]) -> tuple[int, int]:
+        """Fire one batch; (timers fired, timers left for the next batch)."""
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            stmt = (select(Timer).where(Timer.status == "pending", col(Timer.due_at) <= now)
+                    .order_by(col(Timer.due_at), col(Timer.id)).limit(limit))
+            if debtor_id is not None:
+                stmt = stmt.where(Timer.debtor_id == debtor_id)
+            if fired:
+                # A step may move its own timer to "now"; it waits for the next pass rather
+                # than firing again in this one.
+                stmt = stmt.where(col(Timer.id).not_in(fired))
+            if self.db.is_postgres:
+                stmt = stmt.with_for_update(skip_locked=True)
+            timers = list((await session.exec(stmt)).all())
+            items: list[_Item] = []
+            seen: set[int] = set()
+            for timer in timers:
+                if timer.debtor_id in seen:
+                    # One event per debtor per batch, so each step sees the state the one
+                    # before it left; the next batch takes this timer.
+                    continue
+                seen.add(timer.debtor_id)
+                fired.add(timer.id)  # type: ignore[arg-type]
+                timer.status, timer.updated_at = "done", now
+                session.add(timer)
+                event = TimerFired(timer.kind, timer.key, dict(timer.data))
+                items.append(_Item(timer.debtor_id, lambda _ctx, e=event: e, "scheduler",
+                                   timer=timer))
+            await session.flush()
+            await self._apply(session, items)
+            return len(items), len(timers) - len(items)
+
+    async def staff_event(self, debtor_id: int, event: StaffActed) -> Decision:
+        """Apply a staff decision to a debtor's conversation."""
+        async with self.db.transaction() as session:
+            decisions = await self._apply(session, [_Item(debtor_id, lambda _c: event,
+                                                          event.actor)])
+        self.on_outbox()
+        return decisions[0]
+
+    async def reschedule(self, session: AsyncSession, debtor_ids: Sequence[int]) -> None:
+        """Recompute the reminder timer of debtors whose invoices changed (after an import)."""
+        if not debtor_ids:
+            return
+        now = self.clock.now()
+        convs = await repo.lock_conversations(session, debtor_ids)
+        contexts = await self._contexts(session, list(convs), now)
+        for debtor_id, row in convs.items():
+            at = flows.reminder.next_reminder_at(State(row.state), dict(row.data),
+                                                 contexts[debtor_id])
+            await self._set_reminder(session, debtor_id, at, now)
+
+    # The one path ----------------------------------------------------------------------
+
+    async def _apply(self, session: AsyncSession, items: list[_Item]) -> list[Decision]:
+        if not items:
+            return []
+        now = self.clock.now()
+        convs = await repo.lock_conversations(session, [i.debtor_id for i in items])
+        contexts = await self._contexts(session, [i.debtor_id for i in items], now)
+        debtors = await repo.debtors_by_id(session, [i.debtor_id for i in items])
+        decisions = []
+        for item in items:
+            row = convs[item.debtor_id]
+            ctx = contexts[item.debtor_id]
+            conv = Conversation(State(row.state), dict(row.data), row.version)
+            event = item.make_event(ctx)
+            decision = flows.step(conv, event, ctx)
+            await self._persist(session, debtors[item.debtor_id], row, ctx, event, decision,
+                                item, now)
+            decisions.append(decision)
+        return decisions
+
+    async def _contexts(self, session: AsyncSession, debtor_ids: list[int],
+                        now: datetime) -> dict[int, Context]:
+        debtors = await repo.debtors_by_id(session, debtor_ids)
+        invoices = await repo.open_invoices(session, debtor_ids)
+        agreements = await repo.active_agreements(session, debtor_ids)
+        policies = await policies_for(session, {d.segment for d in debtors.values()})
+        return {
+            debtor_id: Context(
+                debtor=debtor_view(debtor),
+                invoices=tuple(invoice_view(i) for i in invoices.get(debtor_id, ())),
+                agreements=tuple(agreement_view(a, s) for a, s in agreements.get(debtor_id, ())),
+                now=now,
+                creditor=self.creditor,
+                policy=policies[debtor.segment],
+                payment_url=self._payment_url(debtor, invoices.get(debtor_id, [])),
+            )
+            for debtor_id, debtor in debtors.items()
+        }
+
+    def _payment_url(self, debtor: Debtor, invoices: list[Invoice]) -> str | None:
+        if not self.payment_url_template or not invoices:
+            return None
+        total = sum(i.open_minor for i in invoices)
+        amount = Money(total, invoices[0].currency)
+        return self.payment_url_template.format(debtor_id=debtor.external_id,
+                                                invoice_id=invoices[0].external_id,
+                                                amount=amount.decimal_str(),
+                                                currency=amount.currency, token="")
+
+    async def _persist(self, session: AsyncSession, debtor: Debtor, row: ConversationRow,
+                       ctx: Context, event: Event, decision: Decision, item: _Item,
+                       now: datetime) -> None:
+        assert debtor.id is not None
+        before = row.state
+        row.state, row.data = decision.state.value, dict(decision.data)
+        row.version += 1
+        row.updated_at = now
+        session.add(row)
+        channel = item.reply_channel or debtor.channel
+        sends: list[Send] = []
+        for action in decision.actions:
+            match action:
+                case Send():
+                    sends.append(action)
+                case OptOut(channel=opted):
+                    debtor.opt_outs = dict(debtor.opt_outs) | {opted: now.isoformat()}
+                    await repo.cancel_pending_outbox(session, debtor_id=debtor.id, now=now,
+                                                     channel=None if opted == "*" else opted,
+                                                     reason="opted out")
+                case MarkThirdParty():
+                    debtor.third_party_at = now
+                    await repo.cancel_pending_outbox(session, debtor_id=debtor.id, now=now,
+                                                     reason="third party")
+                case Escalate(reason=reason, priority=priority, note=note):
+                    session.add(Escalation(debtor_id=debtor.id, reason=reason, priority=priority,
+                                           deadline=now + ESCALATION_DEADLINES[priority],
+                                           data={**note, "state": before}, created_at=now))
+                case CreateAgreement():
+                    await self._create_agreement(session, debtor.id, ctx, action, now)
+                case CloseAgreement(agreement_id=agreement_id, status=status):
+                    await session.exec(
+                        update(Agreement).where(col(Agreement.id) == agreement_id,
+                                                col(Agreement.status) == "active")
+                        .values(status=status, closed_at=now))
+                case MarkReminded(offsets=offsets):
+                    for external_id, offset in offsets.items():
+                        await session.exec(
+                            update(Invoice).where(col(Invoice.external_id) == external_id)
+                            .values(last_reminder_offset=offset, updated_at=now))
+                case SetInvoiceStatus(status=status):
+                    await session.exec(
+                        update(Invoice).where(col(Invoice.debtor_id) == debtor.id,
+                                              col(Invoice.status) == "open")
+                        .values(status=status, updated_at=now))
+                case Schedule(kind=kind, key=key, day=day, at=at, data=data):
+                    due = at or local_moment(day, ctx.policy.send_hour,  # type: ignore[arg-type]
+                                             ctx.policy.send_minute, ctx.debtor.zone)
+                    await repo.upsert_timer(session, debtor_id=debtor.id, kind=kind, key=key,
+                                            due_at=max(due.astimezone(UTC), now),
+                                            data=dict(data), now=now)
+                case Note(kind=kind, data=data):
+                    session.add(EventRow(at=now, debtor_id=debtor.id, actor="bot",
+                                         kind=f"note.{kind}", data=dict(data)))
+        session.add(debtor)
+        renderer = Renderer(debtor.locale, ctx.today) if sends else None
+        messages = []
+        for send in sends:
+            assert renderer is not None
+            messages.append(Message(
+                debtor_id=debtor.id, direction="out", channel=channel,
+                address=address_for(debtor, channel), kind=send.kind,
+                text=renderer.text(send.say), status="queued", created_at=now,
+                payload={"key": send.say.key, "params": to_json(dict(send.say.params)),
+                         "options": [{"id": o, "title": renderer.option(o)}
+                                     for o in send.say.options],
+                         "locale": debtor.locale}))
+        session.add_all(messages)
+        if messages:
+            await session.flush()
+            session.add_all(Outbox(message_id=m.id, debtor_id=debtor.id, channel=channel,  # type: ignore[arg-type]
+                                   kind=m.kind, due_at=now, created_at=now, updated_at=now)
+                            for m in messages)
+        await self._set_reminder(session, debtor.id, decision.reminder_at, now)
+        session.add(EventRow(at=now, debtor_id=debtor.id, actor=item.actor, kind="step", data={
+            "event": _event_log(event, item), "from": before, "to": decision.state.value,
+            "version": row.version,
+            "actions": [type(a).__name__ for a in decision.actions],
+            "sent": [m.kind for m in messages],
+        }))
+
+    async def _create_agreement(self, session: AsyncSession, debtor_id: int, ctx: Context,
+                                action: CreateAgreement, now: datetime) -> None:
+        # One running agreement at a time: a new one replaces the old.
+        await session.exec(
+            update(Agreement).where(col(Agreement.debtor_id) == debtor_id,
+                                    col(Agreement.status) == "active")
+            .values(status="cancelled", closed_at=now))
+        total = sum(amount.minor for _, amount in action.schedule)
+        agreement = Agreement(
+            debtor_id=debtor_id, kind=action.kind, status="active",
+            currency=action.schedule[0][1].currency, total_minor=total,
+            discount_percent=action.discount_percent, policy_version=ctx.policy.version,
+            terms=dict(action.terms), created_at=now, confirmed_at=now)
+        session.add(agreement)
+        await session.flush()
+        session.add_all(Installment(agreement_id=agreement.id, seq=n, due_on=day,  # type: ignore[arg-type]
+                                    amount_minor=amount.minor)
+                        for n, (day, amount) in enumerate(action.schedule, start=1))
+        session.add(EventRow(at=now, debtor_id=debtor_id, actor="debtor", kind="agreement.created",
+                             data={"agreement_id": agreement.id, "kind": action.kind,
+                                   "total_minor": total, "policy_version": ctx.policy.version}))
+
+    async def _set_reminder(self, session: AsyncSession, debtor_id: int, at: datetime | None,
+                            now: datetime) -> None:
+        if at is None:
+            await repo.cancel_timer(session, debtor_id=debtor_id, kind="reminder", key="",
+                                    now=now)
+        else:
+            await repo.upsert_timer(session, debtor_id=debtor_id, kind="reminder", key="",
+                                    due_at=at, data={}, now=now)
+
+
+# Rows to views -------------------------------------------------------------------------
+
+
+def debtor_view(debtor: Debtor) -> DebtorView:
+    """The core's view of a debtor row."""
+    assert debtor.id is not None
+    return DebtorView(
+        id=debtor.id, external_id=debtor.external_id, name=debtor.name, locale=debtor.locale,
+        country=debtor.country, timezone=debtor.timezone, segment=debtor.segment,
+        channel=debtor.channel, opted_out=frozenset(debtor.opt_outs),
+        third_party=debtor.third_party_at is not None,
+        identity_verified=debtor.identity_verified_at is not None)
+
+
+def invoice_view(invoice: Invoice) -> InvoiceView:
+    """The core's view of an invoice row."""
+    return InvoiceView(
+        external_id=invoice.external_id, amount=Money(invoice.amount_minor, invoice.currency),
+        open=Money(invoice.open_minor, invoice.currency), due_on=invoice.due_on,
+        status=invoice.status, last_reminder_offset=invoice.last_reminder_offset)
+
+
+def agreement_view(agreement: Agreement, installments: list[Installment]) -> AgreementView:
+    """The core's view of an agreement and its schedule."""
+    assert agreement.id is not None
+    return AgreementView(
+        id=agreement.id, kind=agreement.kind, status=agreement.status,
+        total=Money(agreement.total_minor, agreement.currency),
+        installments=tuple(
+            InstallmentView(i.seq, i.due_on, Money(i.amount_minor, agreement.currency),
+                            Money(i.paid_minor, agreement.currency)) for i in installments))
+
+
+def address_for(debtor: Debtor, channel: str) -> str | None:
+    """Where to reach `debtor` on `channel`."""
+    return debtor.telegram_chat_id if channel == "telegram" else debtor.phone
+
+
+def _inbound_values(msg: InboundMessage, now: datetime) -> dict[str, Any]:
+    payload: dict[str, Any] = {}
+    if msg.option:
+        payload["option"] = msg.option
+    if msg.media:
+        payload["media"] = [{"url": m.url, "content_type": m.content_type} for m in msg.media]
+    if len(msg.text) > MAX_INBOUND_TEXT:
+        payload["truncated_from"] = len(msg.text)
+    return {"direction": "in", "channel": msg.channel, "provider_id": msg.provider_id,
+            "address": msg.address, "text": clean_text(msg.text), "status": "received", "kind": "debtor",
+            "payload": payload, "created_at": msg.received_at or now}
+
+
+def _event_log(event: Event, item: _Item) -> dict[str, Any]:
+    match event:
+        case DebtorSaid(understanding=u):
+            return {"type": "debtor_said", "message_id": item.inbound.id if item.inbound else None,
+                    "option": event.option, "reading": u.as_json()}
+        case TimerFired(kind=kind, key=key):
+            return {"type": "timer", "kind": kind, "key": key}
+        case StaffActed(action=action, actor=actor, data=data):
+            return {"type": "staff", "action": action, "actor": actor, "data": dict(data)}
+    return {"type": type(event).__name__}

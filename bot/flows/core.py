@@ -1,0 +1,177 @@
+"""The vocabulary of flows: states, the actions a step may ask for, and the Decision."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from bot.money import Money
+from bot.texts import Say
+
+
+class State(StrEnum):
+    """Where a conversation stands."""
+
+    IDLE = "idle"  # nothing asked; reminders may come
+    AWAITING_REASON = "awaiting_reason"  # we asked why the debtor has not paid
+    AWAITING_DATE = "awaiting_date"  # we asked on which day they can pay
+    CONFIRMING_PROMISE = "confirming_promise"  # we wrote the promise back and wait for a yes
+    PROMISED = "promised"  # a promise to pay is running
+    PAYMENT_CLAIMED = "payment_claimed"  # the debtor says they paid: staff verify
+    DISPUTED = "disputed"  # the debtor contests the debt: staff review
+    HUMAN = "human"  # a person on staff handles the conversation
+    OPTED_OUT = "opted_out"  # no more messages on that channel
+    THIRD_PARTY = "third_party"  # not the debtor: never mention the debt again
+
+
+# States in which no automatic reminder goes out.
+SILENT_STATES = frozenset({State.DISPUTED, State.HUMAN, State.OPTED_OUT, State.THIRD_PARTY})
+
+# Where each state may lead. Checked on every step (a flow bug fails loudly in tests, not
+# mid-conversation in production) and validated once at import.
+_EVERYWHERE = frozenset({State.OPTED_OUT, State.THIRD_PARTY, State.HUMAN, State.DISPUTED,
+                         State.PAYMENT_CLAIMED})
+_TALKING = frozenset({State.IDLE, State.AWAITING_REASON, State.AWAITING_DATE,
+                      State.CONFIRMING_PROMISE})
+TRANSITIONS: Mapping[State, frozenset[State]] = {
+    State.IDLE: _EVERYWHERE | _TALKING,
+    State.AWAITING_REASON: _EVERYWHERE | _TALKING,
+    State.AWAITING_DATE: _EVERYWHERE | _TALKING,
+    State.CONFIRMING_PROMISE: _EVERYWHERE | _TALKING | {State.PROMISED},
+    State.PROMISED: _EVERYWHERE | _TALKING | {State.PROMISED},
+    State.PAYMENT_CLAIMED: _EVERYWHERE | _TALKING,
+    State.DISPUTED: _EVERYWHERE | {State.IDLE},
+    State.HUMAN: _EVERYWHERE | {State.IDLE},
+    State.OPTED_OUT: frozenset({State.OPTED_OUT, State.IDLE}),
+    State.THIRD_PARTY: frozenset({State.THIRD_PARTY, State.IDLE}),
+}
+
+
+class FlowError(RuntimeError):
+    """A flow asked for something its own rules forbid: a bug, never a debtor's fault."""
+
+
+def check_transitions() -> None:
+    """Fail at start-up when the transition table misses a state or names an unknown one."""
+    missing = set(State) - set(TRANSITIONS)
+    if missing:
+        raise FlowError(f"states without transitions: {sorted(missing)}")
+    for source, targets in TRANSITIONS.items():
+        if source not in targets:
+            raise FlowError(f"{source} must be allowed to stay where it is")
+
+
+check_transitions()
+
+
+# Actions: what a step asks the shell to do, all in the same transaction.
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """Write to the debtor. `kind` names the message for compliance, cadence and statistics."""
+
+    say: Say
+    kind: str = "reply"
+
+
+@dataclass(frozen=True, slots=True)
+class Escalate:
+    """Open a case for staff."""
+
+    reason: str
+    priority: str = "normal"  # low | normal | high | urgent
+    note: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class OptOut:
+    """Record that the debtor does not want messages on `channel` ("*" for all)."""
+
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
+class MarkThirdParty:
+    """This number is not the debtor's: never disclose the debt to it."""
+
+
+@dataclass(frozen=True, slots=True)
+class CreateAgreement:
+    """Record an agreement the debtor confirmed in writing."""
+
+    kind: str  # promise | plan | settlement
+    schedule: tuple[tuple[date, Money], ...]
+    discount_percent: str = "0"
+    terms: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CloseAgreement:
+    """End a running agreement as kept, broken or cancelled."""
+
+    agreement_id: int
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class MarkReminded:
+    """Remember the cadence step each invoice was just reminded for: {invoice id: offset}."""
+
+    offsets: Mapping[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class SetInvoiceStatus:
+    """Change the status of the debtor's open invoices (e.g. disputed)."""
+
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """Do `kind` on the debtor's local `day` at the policy's send time (or at `at`)."""
+
+    kind: str
+    key: str
+    day: date | None = None
+    at: datetime | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Write a fact to the event log (a reason given, a proposal...), for staff and statistics."""
+
+    kind: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+Action = (Send | Escalate | OptOut | MarkThirdParty | CreateAgreement | CloseAgreement
+          | MarkReminded | SetInvoiceStatus | Schedule | Note)
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """The stored dialogue state of one debtor, as the core sees it."""
+
+    state: State = State.IDLE
+    data: Mapping[str, Any] = field(default_factory=dict)
+    version: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The result of one step: the next state, its data, and what to do.
+
+    `reminder_at` is when the next automatic reminder is due (None: no reminder pending);
+    `step` fills it in from the cadence after the flow has decided.
+    """
+
+    state: State
+    data: Mapping[str, Any] = field(default_factory=dict)
+    actions: tuple[Action, ...] = ()
+    reminder_at: datetime | None = None

@@ -1,0 +1,68 @@
+"""The scheduler pass: due timers into the outbox, then dispatch. Every minute in `serve`,
+once with `recobro tick`."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.dispatch import DispatchReport, Dispatcher
+from bot.engine import Engine
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class PassReport:
+    """What one scheduler pass did."""
+
+    retried_inbound: int
+    timers_fired: int
+    dispatch: DispatchReport
+
+    def summary(self) -> str:
+        """One line for the terminal."""
+        d = self.dispatch
+        return (f"timers fired {self.timers_fired}; sent {len(d.sent)}, deferred "
+                f"{len(d.deferred)}, cancelled {len(d.cancelled)}, retrying {len(d.retried)}, "
+                f"failed {len(d.failed)}; inbound retried {self.retried_inbound}")
+
+
+class Scheduler:
+    """Runs the pass; in `serve`, every `interval` seconds with APScheduler."""
+
+    def __init__(self, engine: Engine, dispatcher: Dispatcher) -> None:
+        self.engine = engine
+        self.dispatcher = dispatcher
+        self._aps: AsyncIOScheduler | None = None
+
+    async def run_pass(self, *, debtor_id: int | None = None) -> PassReport:
+        """One pass: retry failed inbound messages, fire due timers, dispatch the outbox."""
+        retried = 0 if debtor_id is not None else await self.engine.retry_failed_inbound()
+        fired = await self.engine.fire_due_timers(debtor_id=debtor_id)
+        report = await self.dispatcher.run_once(debtor_id=debtor_id)
+        return PassReport(retried, fired, report)
+
+    async def _job(self) -> None:
+        try:
+            report = await self.run_pass()
+            if report.timers_fired or report.dispatch.sent:
+                log.info("scheduler pass: %s", report.summary())
+        except Exception:
+            log.exception("scheduler pass failed; the next one retries")
+
+    def start(self, interval_seconds: int) -> None:
+        """Run the pass now and then every `interval_seconds` (never two at once)."""
+        self._aps = AsyncIOScheduler(timezone=UTC)
+        self._aps.add_job(self._job, "interval", seconds=interval_seconds, max_instances=1,
+                          coalesce=True, next_run_time=datetime.now(UTC), id="recobro-pass")
+        self._aps.start()
+
+    def stop(self) -> None:
+        """Stop scheduling passes."""
+        if self._aps is not None:
+            self._aps.shutdown(wait=False)
+            self._aps = None

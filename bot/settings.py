@@ -1,0 +1,51 @@
+"""Every setting, read from RECOBRO_* environment variables and `.env`.
+
+The README's settings table lists these same names; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.clock import Clock, ShiftedClock, SystemClock, parse_instant
+
+
+class Settings(BaseSettings):
+    """Recobro's configuration. Secrets are `SecretStr`: they never appear in logs or reprs."""
+
+    model_config = SettingsConfigDict(env_prefix="RECOBRO_", env_file=".env",
+                                      env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field("sqlite:///var/recobro.db",
+                              description="SQLite file or PostgreSQL URL")
+    host: str = Field("127.0.0.1", description="address `recobro serve` listens on")
+    port: int = Field(8080, description="port `recobro serve` listens on")
+    public_url: str | None = Field(None, description="the https URL providers call "
+                                   "(Twilio signatures are checked against it)")
+    now: datetime | None = Field(None, description="start the clock at this moment "
+                                 "(ISO 8601); it then runs at real speed")
+    creditor_name: str = Field("Recobro Demo", description="the business name debtors see")
+    payment_url_template: str | None = Field(
+        None, description="link in reminders, e.g. https://pay.example.com/{invoice_id}"
+        "?amount={amount}&ref={token}")
+    sandbox: Literal["off", "login", "open"] = Field(
+        "login", description="the /sandbox chat: off, for logged-in admins, or open to anyone "
+        "(only for demos on your own machine)")
+    scheduler: bool = Field(True, description="run the scheduler pass every minute in serve")
+    scheduler_interval_seconds: int = Field(60, description="seconds between scheduler passes")
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
+
+    @field_validator("now", mode="before")
+    @classmethod
+    def _parse_now(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip():
+            return parse_instant(value)
+        return value or None
+
+    def clock(self) -> Clock:
+        """The clock every component reads: the system's, or shifted to start at RECOBRO_NOW."""
+        return ShiftedClock(self.now) if self.now else SystemClock()

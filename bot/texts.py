@@ -1,0 +1,236 @@
+"""Every sentence Recobro writes to a debtor, and the renderer that puts it in their language.
+
+Flows name a sentence by key (`Say("reminder.overdue", {...})`); this module holds the Spanish
+source text of each key, marked with `N_` so `pybabel extract` collects it into the catalogs,
+and renders it with gettext and Babel in the debtor's locale. Parameters may be `Money`,
+`date`, another `Say`, or a tuple of `Say` (one per line).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import re
+
+from babel.dates import format_date
+
+from bot.i18n import babel_locale, translations
+from bot.money import Money, format_money
+
+
+def N_(message: str) -> str:  # noqa: N802  (the gettext convention for "mark, do not translate")
+    """Mark `message` for extraction without translating it here."""
+    return message
+
+
+TEXTS: dict[str, str] = {
+    # Reminders. Dates are absolute ("vence el viernes, 27 de noviembre"), never "hoy" or
+    # "mañana": a message deferred by the contact window must still be true when it arrives.
+    "reminder.before_due": N_(
+        "Hola {name}, te saluda {creditor}. Te recordamos que el {due_date} vence tu pago "
+        "de {total}:\n{lines}\nSi ya pagaste, respóndenos «Ya pagué» y lo verificamos. ¡Gracias!"
+    ),
+    "reminder.due_today": N_(
+        "Hola {name}, te saluda {creditor}. Tu pago de {total} vence el {due_date}:\n{lines}\n"
+        "¿Podemos contar con tu pago? Si necesitas ayuda, cuéntanos."
+    ),
+    "reminder.overdue": N_(
+        "Hola {name}, te saluda {creditor}. Tu pago de {total} está vencido desde el "
+        "{due_date}:\n{lines}\nQueremos ayudarte a ponerte al día. ¿Nos cuentas por qué no "
+        "has podido pagar?"
+    ),
+    "reminder.overdue_options": N_(
+        "Hola {name}, te saluda {creditor}. Tu pago de {total} está vencido desde el "
+        "{due_date}:\n{lines}\nQueremos ayudarte a ponerte al día. Elige la opción que mejor "
+        "describa tu situación:"
+    ),
+    "reminder.last_notice": N_(
+        "Hola {name}, te saluda {creditor}. Tu saldo de {total} sigue pendiente desde el "
+        "{due_date}:\n{lines}\nEste es nuestro último recordatorio automático. Si necesitas una "
+        "nueva fecha o un plan de pagos, respóndenos y lo buscamos juntos."
+    ),
+    "invoice.line": N_("• Factura {invoice}: {amount}, vence el {due_date}"),
+    "invoice.line_overdue": N_("• Factura {invoice}: {amount}, venció el {due_date}"),
+    # Answers to what the debtor says.
+    "greeting": N_("¡Hola, {name}! Te saluda {creditor}. ¿En qué podemos ayudarte?"),
+    "thanks": N_("¡Con gusto, {name}! Si necesitas algo más, escríbenos por aquí."),
+    "balance": N_("Tu saldo pendiente con {creditor} es de {total}:\n{lines}"),
+    "balance.none": N_("No tienes pagos pendientes con {creditor}. ¡Gracias!"),
+    "invoice.details": N_(
+        "Con gusto. Este es el detalle de lo que está pendiente:\n{lines}\nTotal: {total}.\n"
+        "{how_to_pay}"
+    ),
+    "pay.how": N_("Puedes pagar por los canales de pago habituales de {creditor}."),
+    "pay.link": N_("Puedes pagar en línea aquí: {url}"),
+    "pay.now": N_(
+        "¡Muchas gracias, {name}! El total es de {total}.\n{how_to_pay}\n"
+        "Cuando hayas pagado, avísanos por aquí."
+    ),
+    "already_paid.ack": N_(
+        "¡Gracias por avisarnos, {name}! Vamos a verificar tu pago y te confirmaremos por "
+        "aquí. Si tienes el comprobante, puedes enviárnoslo en este chat."
+    ),
+    "already_paid.waiting": N_(
+        "Seguimos verificando tu pago, {name}. Te escribiremos en cuanto lo confirmemos."
+    ),
+    "promise.ask_date": N_(
+        "¿Qué día podrías hacer el pago de {total}? Puedes escribir, por ejemplo, «el viernes» "
+        "o «el 30 de noviembre»."
+    ),
+    "promise.confirm": N_("Para confirmar: pagarás {amount} el {date}. ¿Es correcto?"),
+    "promise.too_far": N_(
+        "Entendemos. Podemos esperar tu pago hasta el {max_date}. ¿Qué día antes de esa fecha "
+        "te queda bien?"
+    ),
+    "promise.confirmed": N_(
+        "¡Gracias, {name}! Quedó registrado tu compromiso de pago de {amount} para el {date}. "
+        "Te enviaremos un recordatorio antes de esa fecha."
+    ),
+    "promise.declined": N_("Sin problema. ¿Qué día te queda mejor para pagar?"),
+    "promise.reminder": N_(
+        "Hola {name}, te recordamos tu compromiso de pago de {amount} para el {date}. "
+        "¡Gracias por cumplir!\n{how_to_pay}"
+    ),
+    "promise.broken": N_(
+        "Hola {name}, no hemos recibido el pago de {amount} que acordamos para el {date}. "
+        "¿Qué pasó? Podemos buscar juntos una nueva fecha."
+    ),
+    "promise.broken_staff": N_(
+        "Hola {name}, no hemos recibido el pago de {amount} que acordamos para el {date}. "
+        "Una persona de nuestro equipo te escribirá por aquí para buscar una solución."
+    ),
+    "cant_pay.ack": N_(
+        "Entendemos, {name}; a veces el dinero no alcanza. Busquemos una solución juntos: "
+        "¿qué día podrías pagar? Si lo prefieres, una persona de nuestro equipo puede ayudarte."
+    ),
+    "dispute.ack": N_(
+        "Gracias por contarnos, {name}. Vamos a revisar tu caso con el equipo y te "
+        "responderemos por aquí. Mientras tanto, no te enviaremos recordatorios de este saldo."
+    ),
+    "handoff.ack": N_(
+        "Claro, {name}. Una persona de nuestro equipo te escribirá por aquí lo antes posible."
+    ),
+    "handoff.waiting": N_(
+        "Ya le avisamos a nuestro equipo; te responderán por aquí pronto. Gracias por tu "
+        "paciencia."
+    ),
+    "abuse.reply": N_(
+        "Entendemos que esta situación puede ser incómoda. Queremos ayudarte a encontrar una "
+        "solución; una persona de nuestro equipo revisará tu caso."
+    ),
+    "not_understood": N_("Disculpa, no te entendí bien. ¿Puedes elegir una de estas opciones?"),
+    "not_understood.handoff": N_(
+        "Disculpa, sigo sin entenderte. Le pedí a una persona de nuestro equipo que te escriba "
+        "por aquí."
+    ),
+    "opt_out.confirm": N_(
+        "Listo. No te enviaremos más mensajes por este medio. Si cambias de opinión, "
+        "escríbenos cuando quieras."
+    ),
+    "wrong_person.ack": N_(
+        "Disculpa la molestia. Tomamos nota y no volveremos a escribir a este número."
+    ),
+    "options.reply_with_number": N_("Responde con el número de la opción."),
+}
+
+# Quick-reply titles. WhatsApp cuts button titles at 20 characters: a test holds every
+# translation to that.
+OPTIONS: dict[str, str] = {
+    "already_paid": N_("Ya pagué"),
+    "pay_date": N_("Pagaré en una fecha"),
+    "pay_now": N_("Quiero pagar ya"),
+    "cant_pay": N_("No puedo pagar ahora"),
+    "dispute": N_("Hay un error"),
+    "no_invoice": N_("No recibí la factura"),
+    "human": N_("Hablar con alguien"),
+    "yes": N_("Sí, confirmo"),
+    "no": N_("No"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Say:
+    """A sentence for the debtor, by key, with the values it needs and the options it offers."""
+
+    key: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    options: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.key not in TEXTS:
+            raise KeyError(f"no text {self.key!r} in bot.texts.TEXTS")
+        unknown = [o for o in self.options if o not in OPTIONS]
+        if unknown:
+            raise KeyError(f"unknown options {unknown} in bot.texts.OPTIONS")
+
+
+def to_json(value: Any) -> Any:
+    """A JSON-able form of a parameter, for the message payload and the event log."""
+    if isinstance(value, Money):
+        return {"$money": value.as_json()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, Say):
+        return {"$say": value.key, "params": {k: to_json(v) for k, v in value.params.items()},
+                "options": list(value.options)}
+    if isinstance(value, tuple | list):
+        return [to_json(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): to_json(v) for k, v in value.items()}
+    return value
+
+
+class Renderer:
+    """Turns `Say` values into text in one locale, formatting money and dates with Babel."""
+
+    def __init__(self, locale: str, today: date) -> None:
+        self.locale = locale
+        self.today = today
+        self._babel = babel_locale(locale)
+        self._gettext = translations(locale).gettext
+
+    def text(self, say: Say) -> str:
+        """The full sentence for `say`, translated and with every value formatted."""
+        template = self._gettext(TEXTS[say.key])
+        values = {name: self.value(v) for name, v in say.params.items()}
+        return template.format(**values)
+
+    def option(self, option_id: str) -> str:
+        """The quick-reply title of `option_id`."""
+        return self._gettext(OPTIONS[option_id])
+
+    def value(self, value: Any) -> str:
+        """One parameter as the debtor reads it."""
+        if isinstance(value, Money):
+            return format_money(value, self._babel)
+        if isinstance(value, date):
+            return self.date(value)
+        if isinstance(value, Say):
+            return self.text(value)
+        if isinstance(value, tuple):
+            return "\n".join(self.value(v) for v in value)
+        return str(value)
+
+    def date(self, day: date) -> str:
+        """A day with its weekday: "viernes, 27 de noviembre" (with the year when not this one)."""
+        if self._babel.language == "pt":
+            # "vence em 27 de novembro (sexta-feira)": Portuguese needs "na"/"no" before a
+            # weekday, so the weekday goes last where no article is needed.
+            pattern = "d 'de' MMMM (EEEE)" if day.year == self.today.year else \
+                "d 'de' MMMM 'de' y (EEEE)"
+            return format_date(day, pattern, locale=self._babel)
+        if day.year != self.today.year:
+            return format_date(day, "full", locale=self._babel)
+        return format_date(day, _without_year(self._babel.date_formats["full"].pattern),
+                           locale=self._babel)
+
+
+_YEAR = re.compile(r"[,\s]*(?:'[^']*'\s*)?y+")
+
+
+def _without_year(pattern: str) -> str:
+    """A CLDR date pattern without its year: "EEEE, d 'de' MMMM 'de' y" -> "EEEE, d 'de' MMMM"."""
+    return _YEAR.sub("", pattern)

@@ -1,0 +1,87 @@
+"""What every page and API handler shares: the services, the session, CSRF, templates."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from bot.admin.auth import SessionInfo, csrf_ok, load_session
+from bot.services import Services
+
+SERVICES = web.AppKey("services", Services)
+SESSION_COOKIE = "recobro_session"
+TEMPLATES = Path(__file__).with_name("templates")
+STATIC = Path(__file__).with_name("static")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def services(request: web.Request) -> Services:
+    """The application's services."""
+    return request.app[SERVICES]
+
+
+async def current_session(request: web.Request) -> SessionInfo | None:
+    """The logged-in admin user, if any (cached on the request)."""
+    if "session" not in request:
+        svc = services(request)
+        async with svc.db.transaction() as db:
+            request["session"] = await load_session(db, request.cookies.get(SESSION_COOKIE),
+                                                    svc.clock.now())
+    info: SessionInfo | None = request["session"]
+    return info
+
+
+async def require_session(request: web.Request, *, admin: bool = False) -> SessionInfo:
+    """The session, or a redirect to the login page (pages) / 401 (APIs)."""
+    info = await current_session(request)
+    if info is None:
+        if request.path.startswith(("/sandbox/api", "/admin/api")):
+            raise web.HTTPUnauthorized(text="log in at /admin/login first")
+        raise web.HTTPSeeOther(f"/admin/login?next={request.rel_url}")
+    if admin and not info.is_admin:
+        raise web.HTTPForbidden(text="this needs the admin role")
+    return info
+
+
+async def check_csrf(request: web.Request, info: SessionInfo, form: Any = None) -> None:
+    """Refuse a state-changing request without the session's CSRF token."""
+    given = request.headers.get("X-CSRF-Token")
+    if given is None and form is not None:
+        given = form.get("csrf_token")
+    if not csrf_ok(info.csrf_token, given):
+        raise web.HTTPForbidden(text="missing or wrong CSRF token; reload the page")
+
+
+def setup_templates(app: web.Application) -> None:
+    """Jinja2 with autoescaping: names and texts from debtors are never HTML."""
+    app.router.add_static("/static/", STATIC, name="static", append_version=True)
+    env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+                               autoescape=jinja2.select_autoescape(["html"]),
+                               context_processors=[_context])
+    env.globals["static"] = lambda path: str(app.router["static"].url_for(filename=path))
+
+
+async def _context(request: web.Request) -> dict[str, Any]:
+    svc = services(request)
+    return {"session": request.get("session"), "creditor": svc.settings.creditor_name,
+            "sandbox_mode": svc.settings.sandbox}
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Headers that make the admin harder to frame, sniff or inject into."""
+    response = await handler(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "frame-ancestors 'none'; form-action 'self'")
+    return response
