@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PO     := $(wildcard locales/*/LC_MESSAGES/recobro.po)
 MO     := $(PO:.po=.mo)
 
-.PHONY: install test demo lint typecheck locales extract-messages bench nlu-report clean
+.PHONY: install test demo lint locales extract-messages clean
 
 install: $(STAMP) $(MO)
 
@@ -25,6 +25,28 @@ locales: $(MO)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The demo: a SQLite database of its own under var/, the example portfolio, an open sandbox,
+# and a clock set to a Tuesday morning in Bogotá so every reminder is inside contact hours.
+DEMO_DB  ?= sqlite:///var/demo.db
+DEMO_NOW ?= 2026-11-24T09:30:00-05:00
+DEMO_ENV  = RECOBRO_DATABASE_URL=$(DEMO_DB) RECOBRO_NOW=$(DEMO_NOW) RECOBRO_SANDBOX=open \
+            RECOBRO_CREDITOR_NAME="Almacenes Prisma"
+demo: install
+	@mkdir -p var
+	$(DEMO_ENV) $(BIN)/recobro db upgrade
+	$(DEMO_ENV) $(BIN)/recobro import examples/portfolio.csv
+	@printf 'demo-admin\n' | $(DEMO_ENV) $(BIN)/recobro admin create-user demo --role admin \
+		--password-stdin --if-missing >/dev/null
+	@echo "Admin login: demo / demo-admin (a local demo only; create real users with recobro admin create-user)"
+	$(DEMO_ENV) $(BIN)/recobro serve
+
+# After changing a sentence in bot/texts.py: refresh the template and merge it into every
+# catalog, then translate what is new in locales/*/LC_MESSAGES/recobro.po.
+extract-messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --project=Recobro \
+		--copyright-holder="Recobro contributors" -o locales/recobro.pot .
+	$(BIN)/pybabel update -i locales/recobro.pot -d locales -D recobro --no-fuzzy-matching
 
 lint: install
 	$(BIN)/ruff check bot storage tests

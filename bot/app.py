@@ -19,6 +19,9 @@ from bot.web import SERVICES, security_headers, setup_templates
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024  # webhooks and forms; a larger body is refused with 413
+# On SIGTERM, requests in flight get this long to finish. Webhooks take milliseconds; what
+# is still open after that is a sandbox long-poll, which the page simply repeats.
+SHUTDOWN_SECONDS = 5.0
 
 
 def create_app(svc: Services, *, background: bool = True) -> web.Application:
@@ -54,11 +57,12 @@ async def _index(request: web.Request) -> web.StreamResponse:
 
 async def _health(request: web.Request) -> web.Response:
     """200 when the database answers; load balancers and the demo script poll this."""
-    from sqlalchemy import text
+    from sqlalchemy import literal
+    from sqlmodel import select
 
     try:
         async with request.app[SERVICES].db.transaction() as session:
-            await session.exec(text("SELECT 1"))
+            await session.exec(select(literal(1)))
     except Exception as exc:  # the database is down: say so, so traffic goes elsewhere
         return web.json_response({"ok": False, "error": type(exc).__name__}, status=503)
     return web.json_response({"ok": True})
@@ -84,7 +88,7 @@ def startup_lines(svc: Services, base: str) -> list[str]:
 async def serve(svc: Services, host: str, port: int) -> None:
     """Run until SIGINT or SIGTERM."""
     app = create_app(svc)
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_SECONDS)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

@@ -64,7 +64,7 @@ async def cmd_import(args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     try:
-        content = path.read_bytes()
+        content = await asyncio.to_thread(path.read_bytes)
         text = content.decode("utf-8-sig")
     except OSError as exc:
         raise CommandError(f"cannot read {path}: {exc.strerror}") from None

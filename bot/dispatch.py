@@ -10,6 +10,7 @@ is pending and the next pass sends it, once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -134,10 +135,9 @@ class Dispatcher:
                 await self.run_once()
             except Exception:
                 log.exception("dispatch pass failed; retrying")
-            try:
-                await asyncio.wait_for(self._kick.wait(), interval)
-            except TimeoutError:
-                pass
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(interval):
+                    await self._kick.wait()
             self._kick.clear()
 
     async def run_once(self, *, debtor_id: int | None = None) -> DispatchReport:

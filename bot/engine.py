@@ -245,9 +245,9 @@ class Engine:
                 fired.add(timer.id)  # type: ignore[arg-type]
                 timer.status, timer.updated_at = "done", now
                 session.add(timer)
-                event = TimerFired(timer.kind, timer.key, dict(timer.data))
-                items.append(_Item(timer.debtor_id, lambda _ctx, e=event: e, "scheduler",
-                                   timer=timer))
+                items.append(_Item(timer.debtor_id, _constant(
+                    TimerFired(timer.kind, timer.key, dict(timer.data))), "scheduler",
+                    timer=timer))
             await session.flush()
             await self._apply(session, items)
             return len(items), len(timers) - len(items)
@@ -255,7 +255,7 @@ class Engine:
     async def staff_event(self, debtor_id: int, event: StaffActed) -> Decision:
         """Apply a staff decision to a debtor's conversation."""
         async with self.db.transaction() as session:
-            decisions = await self._apply(session, [_Item(debtor_id, lambda _c: event,
+            decisions = await self._apply(session, [_Item(debtor_id, _constant(event),
                                                           event.actor)])
         self.on_outbox()
         return decisions[0]
@@ -371,8 +371,8 @@ class Engine:
                     due = at or local_moment(day, ctx.policy.send_hour,  # type: ignore[arg-type]
                                              ctx.policy.send_minute, ctx.debtor.zone)
                     await repo.upsert_timer(session, debtor_id=debtor.id, kind=kind, key=key,
-                                            due_at=max(due.astimezone(UTC), now),
-                                            data=dict(data), now=now)
+                                            due_at=due.astimezone(UTC), data=dict(data),
+                                            now=now)
                 case Note(kind=kind, data=data):
                     session.add(EventRow(at=now, debtor_id=debtor.id, actor="bot",
                                          kind=f"note.{kind}", data=dict(data)))
@@ -482,8 +482,14 @@ def _inbound_values(msg: InboundMessage, now: datetime) -> dict[str, Any]:
     if len(msg.text) > MAX_INBOUND_TEXT:
         payload["truncated_from"] = len(msg.text)
     return {"direction": "in", "channel": msg.channel, "provider_id": msg.provider_id,
-            "address": msg.address, "text": clean_text(msg.text), "status": "received", "kind": "debtor",
+            "address": msg.address, "text": clean_text(msg.text), "status": "received",
+            "kind": "debtor",
             "payload": payload, "created_at": msg.received_at or now}
+
+
+def _constant(event: Event) -> Callable[[Context], Event]:
+    """An event that does not depend on the context (timers, staff)."""
+    return lambda _ctx: event
 
 
 def _event_log(event: Event, item: _Item) -> dict[str, Any]:

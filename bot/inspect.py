@@ -30,7 +30,7 @@ def _at(moment: datetime | None, zone: ZoneInfo) -> str | None:
 
 
 async def debtor_document(session: AsyncSession, external_id: str) -> dict[str, Any] | None:
-    """Everything about one debtor; amounts as decimal strings, times ISO with the debtor's offset."""
+    """Everything about one debtor: amounts as decimal strings, times with the debtor's offset."""
     debtor = (await session.exec(select(Debtor).where(Debtor.external_id == external_id))).first()
     if debtor is None:
         return None

@@ -38,7 +38,7 @@ async def policies_for(session: AsyncSession, segments: Iterable[str]) -> dict[s
     newest = (select(Policy.segment, func.max(Policy.version).label("version"))
               .where(col(Policy.segment).in_(wanted)).group_by(Policy.segment).subquery())
     rows = await session.exec(
-        select(Policy).join(newest, (Policy.segment == newest.c.segment)
-                            & (Policy.version == newest.c.version)))
+        select(Policy).join(newest, (col(Policy.segment) == newest.c.segment)
+                            & (col(Policy.version) == newest.c.version)))
     found = {p.segment: policy_view(p.version, p.data) for p in rows.all()}
     return {s: found.get(s, PolicyView()) for s in wanted}

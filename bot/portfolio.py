@@ -137,7 +137,8 @@ def parse_portfolio(text: str) -> ParsedPortfolio:
                 parsed.errors.append(RowError(line, (
                     f"invoice {row.invoice_id} is already on line {earlier.line} with another "
                     f"amount, due date or debtor ({earlier.amount.decimal_str()} "
-                    f"{earlier.amount.currency} due {earlier.due_on}, debtor {earlier.debtor_id})")))
+                    f"{earlier.amount.currency} due {earlier.due_on}, "
+                    f"debtor {earlier.debtor_id})")))
             continue
         first = debtors.get(row.debtor_id)
         if first is not None:
@@ -354,7 +355,8 @@ async def import_portfolio(session: AsyncSession, parsed: ParsedPortfolio, *, so
         changed = False
         if invoice.amount_minor != row.amount.minor:
             # Payments already applied stay applied: the open amount moves by the difference.
-            invoice.open_minor = max(0, invoice.open_minor + row.amount.minor - invoice.amount_minor)
+            difference = row.amount.minor - invoice.amount_minor
+            invoice.open_minor = max(0, invoice.open_minor + difference)
             invoice.amount_minor = row.amount.minor
             changed = True
         if (invoice.due_on, invoice.issued_on) != (row.due_on, row.issued_on):
@@ -406,8 +408,9 @@ async def _existing(session: AsyncSession, model: type[Debtor] | type[Invoice],
                     external_ids: Iterable[str]) -> dict[str, Any]:
     ids = sorted(set(external_ids))
     found: dict[str, Any] = {}
+    column = col(model.external_id)
     for start in range(0, len(ids), 1000):  # stay under the database's bound-parameter limit
         chunk = ids[start:start + 1000]
-        rows = await session.exec(select(model).where(col(model.external_id).in_(chunk)))
-        found.update({r.external_id: r for r in rows.all()})
+        rows = await session.exec(select(model).where(column.in_(chunk)))
+        found.update({getattr(row, "external_id"): row for row in rows.all()})  # noqa: B009
     return found

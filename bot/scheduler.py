@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.dispatch import DispatchReport, Dispatcher
+from bot.dispatch import Dispatcher, DispatchReport
 from bot.engine import Engine
 
 log = logging.getLogger(__name__)

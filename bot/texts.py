@@ -8,12 +8,11 @@ and renders it with gettext and Babel in the debtor's locale. Parameters may be 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
-
-import re
 
 from babel.dates import format_date
 
@@ -21,7 +20,7 @@ from bot.i18n import babel_locale, translations
 from bot.money import Money, format_money
 
 
-def N_(message: str) -> str:  # noqa: N802  (the gettext convention for "mark, do not translate")
+def N_(message: str) -> str:
     """Mark `message` for extraction without translating it here."""
     return message
 

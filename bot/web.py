@@ -14,6 +14,7 @@ from bot.admin.auth import SessionInfo, csrf_ok, load_session
 from bot.services import Services
 
 SERVICES = web.AppKey("services", Services)
+SESSION = web.RequestKey("session", object)
 SESSION_COOKIE = "recobro_session"
 TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
@@ -28,12 +29,13 @@ def services(request: web.Request) -> Services:
 
 async def current_session(request: web.Request) -> SessionInfo | None:
     """The logged-in admin user, if any (cached on the request)."""
-    if "session" not in request:
+    if SESSION not in request:
         svc = services(request)
         async with svc.db.transaction() as db:
-            request["session"] = await load_session(db, request.cookies.get(SESSION_COOKIE),
-                                                    svc.clock.now())
-    info: SessionInfo | None = request["session"]
+            request[SESSION] = await load_session(db, request.cookies.get(SESSION_COOKIE),
+                                                  svc.clock.now())
+    info = request[SESSION]
+    assert info is None or isinstance(info, SessionInfo)
     return info
 
 
@@ -62,15 +64,23 @@ def setup_templates(app: web.Application) -> None:
     """Jinja2 with autoescaping: names and texts from debtors are never HTML."""
     app.router.add_static("/static/", STATIC, name="static", append_version=True)
     env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-                               autoescape=jinja2.select_autoescape(["html"]),
-                               context_processors=[_context])
+                               autoescape=jinja2.select_autoescape(["html"]))
     env.globals["static"] = lambda path: str(app.router["static"].url_for(filename=path))
 
 
-async def _context(request: web.Request) -> dict[str, Any]:
+async def render(request: web.Request, template: str, context: dict[str, Any],
+                 *, status: int = 200) -> web.Response:
+    """A page, with what the layout needs (the session, for its CSRF token and the menu).
+
+    Not an aiohttp-jinja2 context processor: those run before the handler has loaded the
+    session, and for every request (static files too).
+    """
     svc = services(request)
-    return {"session": request.get("session"), "creditor": svc.settings.creditor_name,
+    base = {"session": await current_session(request), "creditor": svc.settings.creditor_name,
             "sandbox_mode": svc.settings.sandbox}
+    response = aiohttp_jinja2.render_template(template, request, base | context)
+    response.set_status(status)
+    return response
 
 
 @web.middleware

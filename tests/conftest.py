@@ -32,20 +32,37 @@ TABLES = ("admin_session", "admin_user", "installment", "agreement", "outbox", "
           "policy", "import_run")
 
 
+REQUIRE_BROWSER = os.environ.get("RECOBRO_REQUIRE_BROWSER") == "1"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """In CI (RECOBRO_REQUIRE_POSTGRES=1) a missing database URL is an error, not a skip."""
+    if REQUIRE_PG and not PG_URL:
+        pytest.exit("RECOBRO_REQUIRE_POSTGRES=1 but RECOBRO_TEST_DATABASE_URL is not set",
+                    returncode=1)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Say once, clearly, why PostgreSQL tests skip, and refuse to skip them in CI."""
+    """Say once, clearly, why PostgreSQL tests skip."""
     if PG_URL:
         return
     reason = ("PostgreSQL tests need RECOBRO_TEST_DATABASE_URL "
               "(e.g. postgresql://postgres@127.0.0.1/test); CI sets it")
     for item in items:
         if "postgres" in item.keywords or "[postgres]" in item.nodeid:
-            if REQUIRE_PG:
-                item.add_marker(pytest.mark.xfail(reason="RECOBRO_REQUIRE_POSTGRES=1 but "
-                                                  "no RECOBRO_TEST_DATABASE_URL", strict=True,
-                                                  run=False))
-            else:
-                item.add_marker(pytest.mark.skip(reason=reason))
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI, a skipped PostgreSQL or browser test fails the run: it would hide a regression."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    for needed, word in ((REQUIRE_PG, "postgres"), (REQUIRE_BROWSER, "browser")):
+        hits = [r for r in skipped if needed and word in (r.nodeid + str(r.longrepr)).lower()]
+        if hits:
+            print(f"\nFAILED: {len(hits)} {word} tests were skipped but CI requires them "
+                  f"(first: {hits[0].nodeid})")
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 async def _admin(sql: str) -> None:

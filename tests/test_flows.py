@@ -152,7 +152,8 @@ class TestAnswers:
         assert agreement.kind == "promise"
         assert agreement.schedule == ((date(2026, 11, 27), Money.of("1200000", "COP")),)
         kinds = {s.kind: s.day for s in of(d, Schedule)}
-        assert kinds == {"promise_check": date(2026, 11, 28), "promise_reminder": date(2026, 11, 26)}
+        assert kinds == {"promise_check": date(2026, 11, 28),
+                         "promise_reminder": date(2026, 11, 26)}
 
     def test_saying_no_to_the_summary_asks_for_another_day(self) -> None:
         proposed = step(Conversation(State.AWAITING_DATE),

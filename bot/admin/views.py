@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlparse
 
-import aiohttp_jinja2
 from aiohttp import web
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from bot.admin.auth import authenticate, end_session, start_session
 from bot.inspect import debtor_document
-from bot.web import SESSION_COOKIE, check_csrf, require_session, services
+from bot.web import SESSION_COOKIE, check_csrf, render, require_session, services
 from storage.models import Conversation, Debtor, Escalation, Invoice
 from storage.models import Event as EventRow
 
@@ -37,7 +36,7 @@ def _safe_next(target: str | None) -> str:
 
 async def login_form(request: web.Request) -> web.StreamResponse:
     """The login page."""
-    return aiohttp_jinja2.render_template("admin/login.html", request, {
+    return await render(request, "admin/login.html", {
         "next": _safe_next(request.query.get("next")), "error": None})
 
 
@@ -52,10 +51,8 @@ async def login(request: web.Request) -> web.StreamResponse:
         token = await start_session(session, user, svc.clock.now()) if user else None
     target = _safe_next(str(form.get("next", "")))
     if token is None:
-        response = aiohttp_jinja2.render_template("admin/login.html", request, {
-            "next": target, "error": "Wrong username or password."})
-        response.set_status(401)
-        return response
+        return await render(request, "admin/login.html", {
+            "next": target, "error": "Wrong username or password."}, status=401)
     response = web.HTTPSeeOther(target)
     secure = (svc.settings.public_url or "").startswith("https://")
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="Lax", secure=secure,
@@ -96,24 +93,25 @@ async def debtors(request: web.Request) -> web.StreamResponse:
         balances = dict((await session.exec(
             select(Invoice.debtor_id, func.sum(Invoice.open_minor))
             .where(col(Invoice.debtor_id).in_(ids), Invoice.status == "open")
-            .group_by(Invoice.debtor_id))).all())
+            .group_by(col(Invoice.debtor_id)))).all())
         currencies = dict((await session.exec(
             select(Invoice.debtor_id, func.min(Invoice.currency))
-            .where(col(Invoice.debtor_id).in_(ids)).group_by(Invoice.debtor_id))).all())
-        cases = dict((await session.exec(
+            .where(col(Invoice.debtor_id).in_(ids)).group_by(col(Invoice.debtor_id)))).all())
+        cases: dict[int | None, int] = dict((await session.exec(
             select(Escalation.debtor_id, func.count())
             .where(col(Escalation.debtor_id).in_(ids), Escalation.status != "resolved")
-            .group_by(Escalation.debtor_id))).all())
+            .group_by(col(Escalation.debtor_id)))).all())
     from bot.money import Money, format_money
 
     items: list[dict[str, Any]] = []
     for d, state in rows:
+        assert d.id is not None
         currency = currencies.get(d.id)
         owed = balances.get(d.id) or 0
         items.append({"debtor": d, "state": state or "idle", "cases": cases.get(d.id, 0),
                       "balance": format_money(Money(int(owed), currency), d.locale)
                       if currency else "—"})
-    return aiohttp_jinja2.render_template("admin/debtors.html", request, {
+    return await render(request, "admin/debtors.html", {
         "items": items, "q": query, "page": page, "more": len(rows) == PAGE_SIZE})
 
 
@@ -132,5 +130,5 @@ async def debtor(request: web.Request) -> web.StreamResponse:
             .where(col(EventRow.kind).startswith("compliance.") | col(EventRow.kind).startswith(
                 "note.") | (EventRow.kind == "message.failed"))
             .order_by(col(EventRow.id).desc()).limit(100))).all()
-    return aiohttp_jinja2.render_template("admin/debtor.html", request, {
+    return await render(request, "admin/debtor.html", {
         "d": document, "events": events})

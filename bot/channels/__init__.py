@@ -31,7 +31,8 @@ class ChannelRegistry:
         try:
             return self._adapters[name]
         except KeyError:
-            raise UnknownChannel(f"no channel named {name!r}; known: {sorted(self._adapters)}")
+            raise UnknownChannel(
+                f"no channel named {name!r}; known: {sorted(self._adapters)}") from None
 
     def sandboxed(self) -> list[str]:
         """Channels that the sandbox delivers (no provider configured)."""

@@ -26,12 +26,13 @@ class SandboxChannel:
             waiter.set()
         return SendResult(f"sbx-{uuid.uuid4().hex}", "delivered")
 
-    async def wait(self, debtor_id: int, timeout: float) -> bool:
-        """Wait until something is sent to `debtor_id` (True) or `timeout` passes (False)."""
+    async def wait(self, debtor_id: int, seconds: float) -> bool:
+        """Wait until something is sent to `debtor_id` (True) or `seconds` pass (False)."""
         event = asyncio.Event()
         self._waiters[debtor_id].add(event)
         try:
-            await asyncio.wait_for(event.wait(), timeout)
+            async with asyncio.timeout(seconds):
+                await event.wait()
             return True
         except TimeoutError:
             return False

@@ -10,14 +10,13 @@ from __future__ import annotations
 import uuid
 from zoneinfo import ZoneInfo
 
-import aiohttp_jinja2
 from aiohttp import web
 from sqlmodel import col, select
 
 from bot.channels.sandbox import SandboxChannel
 from bot.domain import InboundMessage
 from bot.money import Money, format_money
-from bot.web import check_csrf, require_session, services
+from bot.web import check_csrf, render, require_session, services
 from storage.models import Debtor, Invoice, Message
 
 MAX_TEXT = 4096  # what Telegram allows in one message; more is never a real debtor's reply
@@ -45,7 +44,7 @@ async def _guard(request: web.Request, *, changes: bool = False) -> None:
 async def page(request: web.Request) -> web.StreamResponse:
     """The chat page: pick a debtor, chat as them, watch reminders arrive."""
     await _guard(request)
-    return aiohttp_jinja2.render_template("sandbox.html", request, {})
+    return await render(request, "sandbox.html", {})
 
 
 async def list_debtors(request: web.Request) -> web.Response:
@@ -99,7 +98,7 @@ async def list_messages(request: web.Request) -> web.Response:
         async with svc.db.transaction() as session:
             stmt = select(Message).where(Message.debtor_id == debtor.id, col(Message.id) > after)
             # Only what reached the debtor (or what they wrote): queued messages are not seen.
-            stmt = stmt.where((Message.direction == "in")
+            stmt = stmt.where((col(Message.direction) == "in")
                               | col(Message.status).in_(("sent", "delivered", "read")))
             return list((await session.exec(stmt.order_by(col(Message.id)))).all())
 

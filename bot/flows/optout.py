@@ -10,5 +10,6 @@ from bot.texts import Say
 
 def opt_out(conv: Conversation, ctx: Context, channel: str) -> Decision:
     """Confirm once that no more messages will come on `channel`, and record it."""
-    decision = reply(conv, Say("opt_out.confirm"), state=State.OPTED_OUT, kind="opt_out_confirmation")
+    decision = reply(conv, Say("opt_out.confirm"), state=State.OPTED_OUT,
+                     kind="opt_out_confirmation")
     return Decision(decision.state, decision.data, (*decision.actions, OptOut(channel)))

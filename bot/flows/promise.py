@@ -56,7 +56,8 @@ def confirm(conv: Conversation, ctx: Context) -> Decision:
     actions = (
         *decision.actions,
         CreateAgreement("promise", ((day, amount),), terms={"date": day.isoformat()}),
-        Schedule("promise_check", "promise", day=day + timedelta(days=ctx.policy.promise_grace_days),
+        Schedule("promise_check", "promise",
+                 day=day + timedelta(days=ctx.policy.promise_grace_days),
                  data={"date": day.isoformat(), "amount": amount.as_json()}),
     )
     if day > ctx.today:

@@ -67,8 +67,10 @@ def next_reminder_at(state: State, data: dict[str, Any], ctx: Context,
         # A running promise or plan covers the debt: its own follow-ups speak until it ends.
         not_before.append(agreement.last_due_on + timedelta(days=ctx.policy.promise_grace_days + 1))
     day = max(not_before)
-    at = cadence.local_moment(day, ctx.policy.send_hour, ctx.policy.send_minute, ctx.debtor.zone)
-    return max(at, ctx.now)
+    # Earlier today is fine: the timer is simply due. (Clamping to "now" would put it a moment
+    # in the future of a process whose clock was set back, as RECOBRO_NOW does on restart.)
+    return cadence.local_moment(day, ctx.policy.send_hour, ctx.policy.send_minute,
+                                ctx.debtor.zone)
 
 
 def _paused(conv: Conversation, ctx: Context) -> bool:

@@ -29,7 +29,8 @@
     }
     const meta = document.createElement("div");
     meta.className = "meta";
-    meta.textContent = new Date(m.at).toLocaleString() + " · " + m.status;
+    // The debtor's wall clock, as stored ("2026-11-24T10:00:00.1-05:00" -> "2026-11-24 10:00 -05:00").
+    meta.textContent = `${m.at.slice(0, 10)} ${m.at.slice(11, 16)} ${m.at.slice(-6)} · ${m.status}`;
     li.appendChild(meta);
     return li;
   }
