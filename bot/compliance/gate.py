@@ -62,6 +62,7 @@ MAX_STEPS = 200
 _WEEK = timedelta(days=7)
 _HOUR = timedelta(hours=1)
 _DAY = timedelta(days=1)
+_LONGEST_DAY = timedelta(hours=26)
 _MINUTE = timedelta(minutes=1)
 _NEVER_OPENS = (datetime.max.replace(tzinfo=UTC), RuleCode.NO_ALLOWED_TIME, "")
 
@@ -122,21 +123,24 @@ class _Search:
         basis_attempt = policy.caps.counts is CountBasis.ATTEMPT
         # Every contact passed counts, even one stamped a little after `now` (another
         # worker's clock may run ahead): counting too much is safe, too little is not.
-        contacts = [
-            c for c in history
-            if c.counted and (basis_attempt or c.status is not ContactStatus.FAILED)
-        ]
-        self.counted = sorted((c.at for c in contacts), reverse=True)
+        if basis_attempt:
+            contacts = [c for c in history if c.counted]
+        else:
+            contacts = [c for c in history if c.counted and c.status is not ContactStatus.FAILED]
+        self.counted = sorted([c.at for c in contacts], reverse=True)
         self.same_channel: list[datetime] = []
         self.latest_other: datetime | None = None
         caps = policy.caps
         if caps.per_channel_per_rolling_7_days or caps.one_channel_per_rolling_7_days:
-            self.same_channel = sorted(
-                (c.at for c in contacts if c.channel is channel), reverse=True
-            )
-            self.latest_other = max(
-                (c.at for c in contacts if c.channel is not channel), default=None
-            )
+            same = self.same_channel
+            latest_other = None
+            for c in contacts:
+                if c.channel is channel:
+                    same.append(c.at)
+                elif latest_other is None or c.at > latest_other:
+                    latest_other = c.at
+            same.sort(reverse=True)
+            self.latest_other = latest_other
 
     def ranges_on(self, window: WeekWindows) -> _RangesOn:
         return _RangesOn(window, self.quiet, self.holiday_country, self.holiday_subdivision)
@@ -209,7 +213,8 @@ class _Search:
             consider(self.latest_other + _WEEK, RuleCode.ONE_CHANNEL_PER_WEEK,
                      "one channel per 7 days")
         n = caps.per_local_day
-        if n:
+        # No local day is longer than 26 hours: older contacts cannot share t's local day.
+        if n and counted[0] > t - _LONGEST_DAY:
             start, end = local_day_bounds(t, self.tz)
             if sum(1 for at in counted if start <= at < end) >= n:
                 consider(end, RuleCode.DAILY_CAP, f"at most {n} per local day")
@@ -276,6 +281,8 @@ def decide(
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be a timezone-aware datetime")
     now = now.astimezone(UTC)
+    if last_inbound_at is not None and last_inbound_at.utcoffset() is None:
+        raise ValueError("last_inbound_at must be a timezone-aware datetime")
     if policy is None:
         policy = policy_for(debtor)
 

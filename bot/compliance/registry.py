@@ -7,6 +7,7 @@ The debtor's country picks the preset; a country without one gets `default`.
 
 from __future__ import annotations
 
+import copy
 import tomllib
 from collections.abc import Mapping
 from functools import cache, lru_cache
@@ -18,7 +19,6 @@ from bot.compliance.policy import (
     Policy,
     PolicyError,
     apply_override,
-    merge,
     policy_from_dict,
 )
 from bot.compliance.types import Debtor
@@ -29,7 +29,7 @@ DEFAULT = "default"
 
 @cache
 def preset_file(code: str) -> Mapping[str, Any]:
-    """The raw preset file as a dict (including its `subdivisions` table), read once."""
+    """The raw preset file (with its `subdivisions` table), read once; do not mutate it."""
     if code not in PRESET_CODES:
         raise KeyError(f"no preset {code!r}; presets are {', '.join(PRESET_CODES)}")
     text = resources.files("bot.compliance.presets").joinpath(f"{code}.toml").read_text("utf-8")
@@ -74,5 +74,5 @@ def policy_for(debtor: Debtor, segment_override: Mapping[str, Any] | None = None
 
 
 def preset_dicts() -> dict[str, dict[str, Any]]:
-    """Every preset file as a plain dict, for the admin to show and copy."""
-    return {code: merge({}, preset_file(code)) for code in PRESET_CODES}
+    """Every preset file as a fresh plain dict (safe to edit), for the admin to show and copy."""
+    return {code: copy.deepcopy(dict(preset_file(code))) for code in PRESET_CODES}

@@ -98,6 +98,7 @@ def local_microseconds(local: datetime) -> int:
     )
 
 
+@lru_cache(maxsize=65536)
 def wall_to_utc(day: date, minute: int, tz: ZoneInfo, fold: int = 0) -> datetime:
     """The earliest UTC instant whose wall clock in `tz` reads `minute` on `day` or later.
 
@@ -159,5 +160,9 @@ def next_open(
 
 def local_day_bounds(t: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """The UTC instants where the local day containing `t` starts and the next one starts."""
-    day = t.astimezone(tz).date()
+    return _day_bounds(t.astimezone(tz).date(), tz)
+
+
+@lru_cache(maxsize=65536)
+def _day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     return wall_to_utc(day, 0, tz), wall_to_utc(day + _ONE_DAY, 0, tz)

@@ -139,8 +139,16 @@ def test_a_missing_field_in_a_full_policy_is_reported() -> None:
     assert [str(e) for e in exc.value.errors] == ["caps.min_gap_hours: is missing"]
 
 
+def test_every_subdivision_rule_in_a_preset_file_is_a_valid_override() -> None:
+    for code, data in preset_dicts().items():
+        for subdivision, override in data.get("subdivisions", {}).items():
+            assert validate_override(preset(code), override) == (), (code, subdivision)
+
+
 def test_preset_files_are_available_for_the_admin_to_copy() -> None:
     files = preset_dicts()
+    files["US"]["caps"]["per_rolling_7_days"] = 99  # a copy: the preset is untouched
+    assert preset_dicts()["US"]["caps"]["per_rolling_7_days"] == 7
     assert set(files) == set(PRESET_CODES)
     assert files["US"]["subdivisions"]["MA"]["caps"]["per_rolling_7_days"] == 2
     assert files["BR"]["holidays"]["default_subdivision"] == "SP"
