@@ -71,7 +71,7 @@ _SUMMARY: dict[RuleCode, str] = {
     RuleCode.ALLOWED_OPT_OUT_CONFIRMATION: "allowed: the one confirmation of an opt-out",
     RuleCode.OUTSIDE_CONTACT_WINDOW: "outside the contact window",
     RuleCode.OUTSIDE_REPLY_WINDOW: "outside the reply window",
-    RuleCode.PUBLIC_HOLIDAY: "a public holiday",
+    RuleCode.PUBLIC_HOLIDAY: "a public holiday, closed",
     RuleCode.DEBTOR_QUIET_TIME: "inside a time the debtor asked not to be contacted",
     RuleCode.DAILY_CAP: "the daily contact cap is reached",
     RuleCode.WEEKLY_CAP: "the cap per rolling 7 days is reached",
@@ -100,13 +100,13 @@ def summary(rule: RuleCode) -> str:
 
 
 def describe_instant(at: datetime, time_zone: str) -> str:
-    """'Saturday 2026-03-21 21:30 America/Bogota (2026-03-22 02:30 UTC)'."""
+    """'Saturday 2026-03-21 21:30 America/Bogota, 2026-03-22 02:30 UTC'."""
     utc = f"{at:%Y-%m-%d %H:%M} UTC"
     tz = zone(time_zone)
     if tz is None:
         return utc
     local = at.astimezone(tz)
-    return f"{WEEKDAY_NAMES[local.weekday()]} {local:%Y-%m-%d %H:%M} {time_zone} ({utc})"
+    return f"{WEEKDAY_NAMES[local.weekday()]} {local:%Y-%m-%d %H:%M} {time_zone}, {utc}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +155,8 @@ class _Decision:
     def explanation(self) -> str:
         """Why, in English, with the debtor's local time."""
         note = f" ({self.note})" if self.note else ""
-        return f"{describe_instant(self.now, self.time_zone)}: {summary(self.rule)}{note}."
+        checked = describe_instant(self.now, self.time_zone)
+        return f"{summary(self.rule).capitalize()}{note}. Checked {checked}."
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,13 +210,13 @@ class NotBefore(_Decision):
         """Why not now and why not earlier than `at`, in English, with local times."""
         note = f" ({self.note})" if self.note else ""
         text = (
-            f"Not now: {describe_instant(self.now, self.time_zone)} is {summary(self.rule)}"
+            f"Not now ({describe_instant(self.now, self.time_zone)}): {summary(self.rule)}"
             f"{note}. Earliest allowed: {describe_instant(self.at, self.time_zone)}."
         )
         later = self.steps[1:]
         if later:
-            text += " Also checked: " + "; ".join(
-                f"{describe_instant(s.at, self.time_zone)} is {summary(s.rule)}"
+            text += " On the way: " + "; ".join(
+                f"at {describe_instant(s.at, self.time_zone)}, {summary(s.rule)}"
                 + (f" ({s.note})" if s.note else "")
                 for s in later
             ) + "."

@@ -101,17 +101,15 @@ class _Search:
     """One decision's working state; built per call, discarded after."""
 
     __slots__ = (
-        "channel", "counted", "debtor", "holiday_country", "holiday_subdivision", "kind",
-        "latest_other", "policy", "quiet", "same_channel", "tz", "zones",
+        "channel", "counted", "holiday_country", "holiday_subdivision", "latest_other",
+        "policy", "quiet", "same_channel", "tz", "zones",
     )
 
     def __init__(
-        self, debtor: Debtor, channel: Channel, kind: MessageKind, policy: Policy,
+        self, debtor: Debtor, channel: Channel, policy: Policy,
         zones: tuple[ZoneInfo, ...], history: Sequence[Contact],
     ) -> None:
-        self.debtor = debtor
         self.channel = channel
-        self.kind = kind
         self.policy = policy
         self.zones = zones
         self.tz = zones[0]
@@ -356,7 +354,7 @@ def decide(
     if responsive and last_inbound_at is not None and policy.conversation.hours:
         conversation_end = last_inbound_at.astimezone(UTC) + policy.conversation.hours * _HOUR
 
-    search = _Search(debtor, channel, kind, policy, tuple(zones), history)
+    search = _Search(debtor, channel, policy, tuple(zones), history)
     exempt = kind in policy.caps.exempt_kinds
     steps: list[Step] = []
     t = now
