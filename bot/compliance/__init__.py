@@ -39,6 +39,7 @@ JSON-able audit record with the checked moment in UTC and local time:
   again then: the history may have changed meanwhile.
 - `Never`: waiting will not help (opt-out, no consent, third party, identity needed first,
   kind switched off, unknown time zone). Do not send; only a change of state can change it.
+  For `identity_not_confirmed`, send an `identity_check` (it never discloses) first.
 
 ``decision.earliest`` is ``now`` for Allowed, ``at`` for NotBefore and None for Never.
 
@@ -47,7 +48,9 @@ one debtor are never checked against the same history)::
 
     from bot.compliance import decide, Allowed, NotBefore
 
-    decision = decide(debtor, Channel.WHATSAPP, MessageKind.REMINDER_DUE, contacts, clock.now())
+    now = clock.now()
+    decision = decide(debtor, channel, kind, contacts, now, policy,
+                      last_inbound_at=last_inbound_on(channel))
     audit_log.append(decision.as_record())
     match decision:
         case Allowed(counts_toward_caps=counts):
@@ -73,15 +76,37 @@ Other helpers
   `opt_out_confirmation` on that channel, and nothing else.
 - `effective_opt_out(debtor, channel, policy)`: the opt-out silencing a channel, if any
   (a consent given later on that channel lifts it: the debtor opted back in).
+- Record a `Consent` only for an explicit opt-in (WhatsApp opt-in, Telegram /start, SMS
+  consent form): a consent newer than an opt-out lifts that opt-out on its channel.
 
 Policies and presets
 --------------------
 Presets CO, CL, PE, MX, US, BR (São Paulo), ES and `default` live in `presets/*.toml`.
 `preset(code)`, `preset_for(country, subdivision)`, `policy_for(debtor, override)`.
-A segment override is a partial dict merged over the preset (tables merge key by key);
-`validate_override(policy, override)` returns `FieldError(path, message)` items for the
-web admin, `apply_override` raises `PolicyError` with them. `policy_to_dict` and
-`policy_from_dict` dump and load TOML-able dicts. See `policy.SCHEMA` for the fields.
+A segment override is a partial dict merged over the preset (tables merge key by key,
+anything else replaces); `validate_override(policy, override)` returns
+`FieldError(path, message)` items for the web admin ("caps.per_local_day: must be a whole
+number, 0 or more (0 means no limit)"), `apply_override` raises `PolicyError` with them.
+`policy_to_dict` and `policy_from_dict` dump and load TOML-able dicts. The fields
+(`policy.SCHEMA`; caps of 0 mean no limit)::
+
+    code, name
+    [holidays]        country ("" = debtor's), default_subdivision ("SP" for BR)
+    [contact_window]  closed_on_holidays, mon..sun = ["07:00-19:00", ...]  (end exclusive)
+    [reply_window]    same shape: answers inside a conversation the debtor started
+    [conversation]    hours (open after the debtor's last message), reply_without_consent
+    [caps]            counts = "attempt"|"delivered", per_local_day, per_rolling_7_days,
+                      per_channel_per_rolling_7_days, min_gap_hours,
+                      one_channel_per_rolling_7_days, exempt_kinds = [...]
+    [opt_out]         scope = "channel"|"all", confirmation_any_time,
+                      confirmation_max_delay_minutes (0 = no deadline)
+    [content]         identity_before_disclosure, why_question_allowed, forbidden_kinds
+    [required_texts]  first_contact_disclosure, opt_out_footer_channels, creditor_name,
+                      creditor_tax_id
+    [retention]       contact_log_days, conversation_days (minimums erasure must respect)
+
+A preset file may add `[subdivisions.XX]` partial overrides (US: Massachusetts caps);
+they apply before the segment's override.
 """
 
 from bot.compliance.decisions import (
