@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -173,6 +173,7 @@ class Dispatcher:
             debtors = {d.id: d for d in (await session.exec(
                 select(Debtor).where(col(Debtor.id).in_(debtor_ids)))).all()}
             history = await self._history(session, debtor_ids, now)
+            last_inbound = await self._last_inbound(session, debtor_ids)
             claimed: list[_Claimed] = []
             for row in rows:
                 message, debtor = messages[row.message_id], debtors[row.debtor_id]
@@ -190,7 +191,9 @@ class Dispatcher:
                     row.status, row.lease_until, row.worker = "sending", now + LEASE, self.worker
                     row.attempts += 1
                     history[row.debtor_id].append(Contact(now, row.channel, row.kind))
-                    claimed.append(_Claimed(row.id, _outgoing(message, row), row.attempts))  # type: ignore[arg-type]
+                    outgoing = _outgoing(message, row,
+                                         last_inbound.get((row.debtor_id, row.channel)))
+                    claimed.append(_Claimed(row.id, outgoing, row.attempts))  # type: ignore[arg-type]
                 elif verdict.outcome == "defer" and verdict.not_before is not None:
                     row.due_at = max(verdict.not_before, now)
                     report.deferred.append(row.id)  # type: ignore[arg-type]
@@ -212,6 +215,14 @@ class Dispatcher:
         for debtor_id, sent_at, channel, kind in rows.all():
             history[debtor_id].append(Contact(sent_at, channel, kind))  # type: ignore[arg-type, index]
         return history
+
+    async def _last_inbound(self, session: AsyncSession,
+                            debtor_ids: list[int]) -> dict[tuple[int, str], datetime]:
+        rows = await session.exec(
+            select(Message.debtor_id, Message.channel, func.max(Message.created_at))
+            .where(col(Message.debtor_id).in_(debtor_ids), Message.direction == "in")
+            .group_by(col(Message.debtor_id), col(Message.channel)))
+        return {(d, c): at for d, c, at in rows.all() if d is not None and at is not None}
 
     async def _send(self, claimed: _Claimed) -> tuple[_Claimed, SendResult | SendError]:
         async with self._limit:
@@ -263,8 +274,9 @@ class Dispatcher:
                 session.add(message)
 
 
-def _outgoing(message: Message, row: Outbox) -> OutgoingMessage:
+def _outgoing(message: Message, row: Outbox, last_inbound_at: datetime | None) -> OutgoingMessage:
     return OutgoingMessage(
+        last_inbound_at=last_inbound_at,
         message_id=message.id,  # type: ignore[arg-type]
         debtor_id=row.debtor_id, channel=row.channel, address=message.address,
         text=message.text, kind=message.kind, locale=message.payload.get("locale", "es-CO"),

@@ -7,6 +7,7 @@ channel module has its own. Richer features (buttons, templates) degrade to text
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 
@@ -31,6 +32,9 @@ class OutgoingMessage:
     locale: str
     options: tuple[Option, ...] = ()
     payload: dict[str, Any] = field(default_factory=dict)
+    # When the debtor last wrote on this channel (WhatsApp allows free text for 24 hours
+    # after it; outside that window only an approved template may go).
+    last_inbound_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
