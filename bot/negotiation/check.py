@@ -248,7 +248,7 @@ def _check_plan(
         elif offer.total != expected:
             add(Rule.PLAN_CHARGES, f"With interest and fees this plan must total "
                                    f"{cur.format(expected)}, not {cur.format(offer.total)}.")
-        if offer.charges != offer.total - situation.balance:
+        elif offer.charges != offer.total - situation.balance:
             add(Rule.PLAN_CHARGES, "The charges shown do not match the plan total.")
 
     down_num, down_den = _ratio(limits.min_down_payment_percent)
