@@ -33,7 +33,8 @@ Typical engine use::
         decision.requested; decision.offer (if any) may be proposed meanwhile...
 
 Append every offer the bot sends and every proposal the debtor makes to the history, in order
-(`as_dict()` for storage). Staff who counter beyond the bot's limits build the offer with
+(`as_dict()` for storage). `evaluate` reads the history as the events before the proposal; if
+the engine appended the proposal first, that trailing copy is ignored. Staff who counter beyond the bot's limits build the offer with
 `offer_from_proposal(...)` and check it with `violations(..., authority=Authority.STAFF)`.
 
 Semantics worth knowing:

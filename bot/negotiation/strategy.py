@@ -277,7 +277,13 @@ def _haggled(history: Sequence[Event], balance: int) -> bool:
 def evaluate(
     proposal: Proposal, situation: Situation, limits: Limits, history: Sequence[Event] = ()
 ) -> Decision:
-    """Accept the proposal, counter it with the nearest offer inside the limits, or escalate."""
+    """Accept the proposal, counter it with the nearest offer inside the limits, or escalate.
+
+    `history` holds the events before this proposal; a last event equal to `proposal` is
+    taken to be this proposal already appended by the engine, and ignored.
+    """
+    if history and history[-1] == proposal:
+        history = history[:-1]
     rungs = ladder(situation, limits)
     if proposal.kind is ProposalKind.DISCOUNT and proposal.discount_percent is None:
         return _discount_request(proposal, rungs, history)

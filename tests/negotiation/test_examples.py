@@ -351,6 +351,17 @@ def test_the_negotiation_history_rebuilt_from_stored_json_gives_the_same_next_of
     )
 
 
+def test_appending_the_proposal_to_the_history_before_evaluating_it_changes_nothing() -> None:
+    situation = Situation(pesos(1_200_000), COP, 20, TODAY)
+    said = Proposal.plan(amount=pesos(150_000))
+    assert evaluate(said, situation, SIX_MAX, [said]) == evaluate(said, situation, SIX_MAX)
+    first = evaluate(said, situation, SIX_MAX).offer
+    assert first is not None
+    assert evaluate(said, situation, SIX_MAX, [said, first, said]).reason is (
+        EscalationReason.INSISTS
+    )
+
+
 def test_what_the_debtor_says_becomes_a_proposal() -> None:
     def read(intent: Intent, **kw: object) -> Proposal | None:
         return proposal_from_understanding(Understanding(intent, **kw), COP)  # type: ignore[arg-type]
