@@ -34,8 +34,9 @@ Typical engine use::
 
 Append every offer the bot sends and every proposal the debtor makes to the history, in order
 (`as_dict()` for storage). `evaluate` reads the history as the events before the proposal; if
-the engine appended the proposal first, that trailing copy is ignored. Staff who counter beyond the bot's limits build the offer with
-`offer_from_proposal(...)` and check it with `violations(..., authority=Authority.STAFF)`.
+the engine appended the proposal first, that trailing copy is ignored. Staff who counter beyond
+the bot's limits build the offer with `offer_from_proposal(...)` and check it with
+`violations(..., authority=Authority.STAFF)`.
 
 Semantics worth knowing:
 
