@@ -31,7 +31,7 @@ test: install
 DEMO_DB  ?= sqlite:///var/demo.db
 DEMO_NOW ?= 2026-11-24T09:30:00-05:00
 DEMO_ENV  = RECOBRO_DATABASE_URL=$(DEMO_DB) RECOBRO_NOW=$(DEMO_NOW) RECOBRO_SANDBOX=open \
-            RECOBRO_CREDITOR_NAME="Almacenes Prisma"
+            RECOBRO_CREDITOR_NAME="Almacenes Prisma" RECOBRO_CREDITOR_TAX_ID="CNPJ 12.345.678/0001-90"
 demo: install
 	@mkdir -p var
 	$(DEMO_ENV) $(BIN)/recobro db upgrade

@@ -14,75 +14,29 @@ import contextlib
 import logging
 import os
 import socket
-from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
 
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import gate
 from bot.channels import ChannelRegistry
 from bot.channels.base import Option, OutgoingMessage, SendError, SendResult
 from bot.clock import Clock
+from bot.compliance import Allowed, NotBefore
+from bot.policies import policies_for
+from bot.texts import MissingCreditorTaxId, required_text_lines
+from storage import repo
 from storage.db import Database
-from storage.models import Debtor, Message, Outbox
 from storage.models import Event as EventRow
+from storage.models import Message, Outbox
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=2)
-HISTORY = timedelta(days=8)  # contacts the gate needs: a rolling week and a day of margin
-
-
-@dataclass(frozen=True, slots=True)
-class Contact:
-    """A past outbound message, as the gate counts it."""
-
-    at: datetime
-    channel: str
-    kind: str
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """The gate's answer for one message now."""
-
-    outcome: str  # allow | defer | never
-    rule: str
-    not_before: datetime | None = None
-    detail: str = ""
-
-
-class Gate(Protocol):
-    """May this message go to this debtor on this channel now?"""
-
-    def check(self, debtor: Debtor, channel: str, kind: str, history: Sequence[Contact],
-              now: datetime) -> Verdict:
-        """Allow, defer to a later moment, or never."""
-        ...
-
-
-# Kinds a debtor must get even after they stopped us: the one confirmation of their request.
-ALWAYS_ALLOWED = frozenset({"opt_out_confirmation", "third_party_ack"})
-
-
-class OptOutGate:
-    """The minimal gate: honours opt-outs and third-party numbers, nothing else."""
-
-    def check(self, debtor: Debtor, channel: str, kind: str, history: Sequence[Contact],
-              now: datetime) -> Verdict:
-        """Never after an opt-out on this channel or a wrong-number report; else allow."""
-        if kind in ALWAYS_ALLOWED:
-            return Verdict("allow", "confirmation")
-        if channel in debtor.opt_outs or "*" in debtor.opt_outs:
-            return Verdict("never", "opted_out")
-        if debtor.third_party_at is not None:
-            return Verdict("never", "third_party")
-        return Verdict("allow", "no_rule_applies")
 
 
 @dataclass(slots=True)
@@ -113,12 +67,13 @@ class Dispatcher:
     """Sends what the outbox holds, through the gate and the channels."""
 
     def __init__(self, db: Database, clock: Clock, channels: ChannelRegistry, *,
-                 gate: Gate | None = None, batch: int = 100, concurrency: int = 32,
-                 worker: str | None = None) -> None:
+                 creditor: str = "", creditor_tax_id: str | None = None, batch: int = 100,
+                 concurrency: int = 32, worker: str | None = None) -> None:
         self.db = db
         self.clock = clock
         self.channels = channels
-        self.gate: Gate = gate or OptOutGate()
+        self.creditor = creditor
+        self.creditor_tax_id = creditor_tax_id
         self.batch = batch
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
         self._limit = asyncio.Semaphore(concurrency)
@@ -170,59 +125,66 @@ class Dispatcher:
             messages = {m.id: m for m in (await session.exec(
                 select(Message).where(col(Message.id).in_([r.message_id for r in rows])))).all()}
             debtor_ids = list({r.debtor_id for r in rows})
-            debtors = {d.id: d for d in (await session.exec(
-                select(Debtor).where(col(Debtor.id).in_(debtor_ids)))).all()}
-            history = await self._history(session, debtor_ids, now)
-            last_inbound = await self._last_inbound(session, debtor_ids)
+            debtors = await repo.debtors_by_id(session, debtor_ids)
+            policies = await policies_for(session, {d.segment for d in debtors.values()})
+            history = await gate.load_history(session, debtor_ids, now)
+            last_inbound = await gate.load_last_inbound(session, debtor_ids)
+            contacted = await _ever_contacted(session, debtor_ids)
             claimed: list[_Claimed] = []
             for row in rows:
                 message, debtor = messages[row.message_id], debtors[row.debtor_id]
-                verdict = self.gate.check(debtor, row.channel, row.kind,
-                                          history[row.debtor_id], now)
+                inbound_at = last_inbound.get((row.debtor_id, row.channel))
+                decision = gate.check(debtor, policies[debtor.segment], row.channel, row.kind,
+                                      history[row.debtor_id], inbound_at, now)
                 session.add(EventRow(at=now, debtor_id=row.debtor_id, actor="gate",
-                                     kind=f"compliance.{verdict.outcome}", data={
-                                         "outbox_id": row.id, "kind": row.kind,
-                                         "channel": row.channel, "rule": verdict.rule,
-                                         "detail": verdict.detail,
-                                         "not_before": verdict.not_before.isoformat()
-                                         if verdict.not_before else None}))
+                                     kind=f"compliance.{decision.verdict.value}",
+                                     data={"outbox_id": row.id, **gate.record(decision)}))
                 row.updated_at = now
-                if verdict.outcome == "allow":
+                if isinstance(decision, Allowed):
+                    try:
+                        message.text = self._with_required_texts(
+                            message, decision, first=row.debtor_id not in contacted)
+                    except MissingCreditorTaxId as missing:
+                        row.status, row.last_error = "failed", str(missing)
+                        message.status, message.error_message = "failed", str(missing)
+                        session.add_all([row, message])
+                        report.failed.append(row.id)  # type: ignore[arg-type]
+                        continue
                     row.status, row.lease_until, row.worker = "sending", now + LEASE, self.worker
                     row.attempts += 1
-                    history[row.debtor_id].append(Contact(now, row.channel, row.kind))
-                    outgoing = _outgoing(message, row,
-                                         last_inbound.get((row.debtor_id, row.channel)))
+                    message.payload = dict(message.payload) | {
+                        "counted": decision.counts_toward_caps}
+                    session.add(message)
+                    history[row.debtor_id].append(gate.SentMessage(
+                        now, row.channel, row.kind, "sending", decision.counts_toward_caps))
+                    contacted.add(row.debtor_id)
+                    outgoing = _outgoing(message, row, inbound_at)
                     claimed.append(_Claimed(row.id, outgoing, row.attempts))  # type: ignore[arg-type]
-                elif verdict.outcome == "defer" and verdict.not_before is not None:
-                    row.due_at = max(verdict.not_before, now)
+                elif isinstance(decision, NotBefore):
+                    row.due_at = max(decision.at, now)
                     report.deferred.append(row.id)  # type: ignore[arg-type]
                 else:
-                    row.status, row.last_error = "cancelled", f"compliance: {verdict.rule}"
+                    row.status, row.last_error = "cancelled", f"compliance: {decision.rule.value}"
                     message.status, message.error_message = "cancelled", row.last_error
                     session.add(message)
                     report.cancelled.append(row.id)  # type: ignore[arg-type]
                 session.add(row)
             return claimed
 
-    async def _history(self, session: AsyncSession, debtor_ids: list[int],
-                       now: datetime) -> dict[int, list[Contact]]:
-        rows = await session.exec(
-            select(Message.debtor_id, Message.sent_at, Message.channel, Message.kind)
-            .where(col(Message.debtor_id).in_(debtor_ids), Message.direction == "out",
-                   col(Message.sent_at) >= now - HISTORY))
-        history: dict[int, list[Contact]] = defaultdict(list)
-        for debtor_id, sent_at, channel, kind in rows.all():
-            history[debtor_id].append(Contact(sent_at, channel, kind))  # type: ignore[arg-type, index]
-        return history
+    def _with_required_texts(self, message: Message, decision: Allowed, *, first: bool) -> str:
+        """The message with the lines the preset requires (opt-out notice, disclosure...).
 
-    async def _last_inbound(self, session: AsyncSession,
-                            debtor_ids: list[int]) -> dict[tuple[int, str], datetime]:
-        rows = await session.exec(
-            select(Message.debtor_id, Message.channel, func.max(Message.created_at))
-            .where(col(Message.debtor_id).in_(debtor_ids), Message.direction == "in")
-            .group_by(col(Message.debtor_id), col(Message.channel)))
-        return {(d, c): at for d, c, at in rows.all() if d is not None and at is not None}
+        Added at send time because only the gate, at that moment, knows what is required
+        (a first contact, the channel). The text as written stays in the payload, so a retry
+        does not add the lines twice.
+        """
+        lines = required_text_lines(
+            decision.required_texts, message.payload.get("locale", "es-CO"),
+            creditor=self.creditor, tax_id=self.creditor_tax_id, first_contact=first,
+            may_disclose=decision.may_disclose_debt and message.kind != "identity_check")
+        text = message.payload.get("base_text", message.text)
+        message.payload = dict(message.payload) | {"base_text": text}
+        return "\n\n".join([text, *lines]) if lines else text
 
     async def _send(self, claimed: _Claimed) -> tuple[_Claimed, SendResult | SendError]:
         async with self._limit:
@@ -272,6 +234,15 @@ class Dispatcher:
                     report.retried.append(row.id)  # type: ignore[arg-type]
                 session.add(row)
                 session.add(message)
+
+
+async def _ever_contacted(session: AsyncSession, debtor_ids: list[int]) -> set[int]:
+    """Debtors who already got at least one message (for first-contact disclosures)."""
+    rows = await session.exec(
+        select(Message.debtor_id).where(col(Message.debtor_id).in_(debtor_ids),
+                                        Message.direction == "out",
+                                        col(Message.sent_at).is_not(None)).distinct())
+    return {d for d in rows.all() if d is not None}
 
 
 def _outgoing(message: Message, row: Outbox, last_inbound_at: datetime | None) -> OutgoingMessage:

@@ -137,7 +137,13 @@ class PolicyView:
     promise_grace_days: int = 1
     payment_claim_pause_days: int = 5
     why_question_allowed: bool = True
+    identity_required: bool = False  # the preset wants the debtor identified before disclosure
     limits: Mapping[str, Any] = field(default_factory=dict)
+    # The segment's override of the country's contact-rules preset (bot.compliance schema).
+    compliance: Mapping[str, Any] = field(default_factory=dict)
+    # Channels to try for messages the bot starts, in order; empty: the debtor's preferred.
+    channel_order: tuple[str, ...] = ()
+    disabled_channels: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

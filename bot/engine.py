@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,9 +18,10 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import flows
+from bot import compliance, flows, gate
 from bot.cadence import local_moment
 from bot.clock import Clock
+from bot.compliance import Never, NotBefore
 from bot.domain import (
     MAX_INBOUND_TEXT,
     AgreementView,
@@ -31,6 +32,7 @@ from bot.domain import (
     InboundMessage,
     InstallmentView,
     InvoiceView,
+    PolicyView,
     StaffActed,
     TimerFired,
     clean_text,
@@ -234,8 +236,14 @@ class Engine:
             if self.db.is_postgres:
                 stmt = stmt.with_for_update(skip_locked=True)
             timers = list((await session.exec(stmt)).all())
+            debtor_ids = list({t.debtor_id for t in timers})
+            debtors = await repo.debtors_by_id(session, debtor_ids)
+            policies = await policies_for(session, {d.segment for d in debtors.values()})
+            history = await gate.load_history(session, debtor_ids, now)
+            last_inbound = await gate.load_last_inbound(session, debtor_ids)
             items: list[_Item] = []
             seen: set[int] = set()
+            waiting = 0
             for timer in timers:
                 if timer.debtor_id in seen:
                     # One event per debtor per batch, so each step sees the state the one
@@ -243,14 +251,26 @@ class Engine:
                     continue
                 seen.add(timer.debtor_id)
                 fired.add(timer.id)  # type: ignore[arg-type]
-                timer.status, timer.updated_at = "done", now
+                debtor = debtors[timer.debtor_id]
+                channel, decision = _channel_for(
+                    debtor, policies[debtor.segment], timer.kind, history[timer.debtor_id],
+                    last_inbound, now)
+                timer.updated_at = now
+                if isinstance(decision, NotBefore):
+                    # Not now: the message is written when it may go, so its words (and the
+                    # balance in it) are those of the moment it is sent.
+                    timer.due_at = decision.at
+                    session.add(timer)
+                    waiting += 1
+                    continue
+                timer.status = "done"
                 session.add(timer)
                 items.append(_Item(timer.debtor_id, _constant(
                     TimerFired(timer.kind, timer.key, dict(timer.data))), "scheduler",
-                    timer=timer))
+                    reply_channel=channel, timer=timer))
             await session.flush()
             await self._apply(session, items)
-            return len(items), len(timers) - len(items)
+            return len(items) + waiting, len(timers) - len(items) - waiting
 
     async def staff_event(self, debtor_id: int, event: StaffActed) -> Decision:
         """Apply a staff decision to a debtor's conversation."""
@@ -306,7 +326,7 @@ class Engine:
                 agreements=tuple(agreement_view(a, s) for a, s in agreements.get(debtor_id, ())),
                 now=now,
                 creditor=self.creditor,
-                policy=policies[debtor.segment],
+                policy=_with_contact_rules(policies[debtor.segment], debtor),
                 payment_url=self._payment_url(debtor, invoices.get(debtor_id, [])),
             )
             for debtor_id, debtor in debtors.items()
@@ -438,6 +458,13 @@ class Engine:
 # Rows to views -------------------------------------------------------------------------
 
 
+def _with_contact_rules(policy: PolicyView, debtor: Debtor) -> PolicyView:
+    """The segment policy with what the debtor's contact rules decide for the flows."""
+    rules = gate.compliance_policy(debtor, policy)
+    return replace(policy, why_question_allowed=compliance.why_question_allowed(rules),
+                   identity_required=rules.content.identity_before_disclosure)
+
+
 def debtor_view(debtor: Debtor) -> DebtorView:
     """The core's view of a debtor row."""
     assert debtor.id is not None
@@ -485,6 +512,27 @@ def _inbound_values(msg: InboundMessage, now: datetime) -> dict[str, Any]:
             "address": msg.address, "text": clean_text(msg.text), "status": "received",
             "kind": "debtor",
             "payload": payload, "created_at": msg.received_at or now}
+
+
+def _channel_for(debtor: Debtor, policy: PolicyView, timer_kind: str,
+                 sent: list[gate.SentMessage], last_inbound: dict[tuple[int, str], datetime],
+                 now: datetime) -> tuple[str, gate.Decision | None]:
+    """The channel a timer's message goes on, and the gate's answer for it now.
+
+    Channels are tried in the segment's order (the debtor's preferred one by default); one
+    the rules forbid (opted out, no consent) falls back to the next. One that is only
+    "not yet" is waited for: switching channel to send sooner is not what a fallback is for.
+    """
+    order = [c for c in (*policy.channel_order, debtor.channel)
+             if c not in policy.disabled_channels]
+    last: gate.Decision | None = None
+    for channel in dict.fromkeys(order):
+        assert debtor.id is not None
+        last = gate.check_timer(debtor, policy, channel, timer_kind, sent,
+                                last_inbound.get((debtor.id, channel)), now)
+        if last is None or not isinstance(last, Never):
+            return channel, last
+    return debtor.channel, last
 
 
 def _constant(event: Event) -> Callable[[Context], Event]:

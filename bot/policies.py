@@ -19,6 +19,7 @@ def policy_view(version: int, data: Mapping[str, Any]) -> PolicyView:
     cadence = data.get("cadence", {})
     limits = data.get("limits", {})
     hour, minute = (int(x) for x in str(cadence.get("send_time", "09:00")).split(":"))
+    channels = data.get("channels", {})
     return PolicyView(
         version=version,
         cadence_offsets=tuple(int(o) for o in cadence.get("offsets", DEFAULT_OFFSETS)),
@@ -27,8 +28,10 @@ def policy_view(version: int, data: Mapping[str, Any]) -> PolicyView:
         max_postpone_days=int(limits.get("max_postpone_days", 30)),
         promise_grace_days=int(limits.get("promise_grace_days", 1)),
         payment_claim_pause_days=int(cadence.get("payment_claim_pause_days", 5)),
-        why_question_allowed=bool(data.get("compliance", {}).get("why_question_allowed", True)),
         limits=limits,
+        compliance=dict(data.get("compliance", {})),
+        channel_order=tuple(channels.get("order", ())),
+        disabled_channels=frozenset(channels.get("disabled", ())),
     )
 
 

@@ -42,7 +42,8 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
     clock = clock or settings.clock()
     db = db or Database(settings.database_url)
     channels = channels or ChannelRegistry.with_sandbox()
-    dispatcher = Dispatcher(db, clock, channels)
+    dispatcher = Dispatcher(db, clock, channels, creditor=settings.creditor_name,
+                            creditor_tax_id=settings.creditor_tax_id)
     engine = Engine(db, clock, creditor=settings.creditor_name,
                     payment_url_template=settings.payment_url_template,
                     on_outbox=dispatcher.kick)

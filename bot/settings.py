@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     now: datetime | None = Field(None, description="start the clock at this moment "
                                  "(ISO 8601); it then runs at real speed")
     creditor_name: str = Field("Recobro Demo", description="the business name debtors see")
+    creditor_tax_id: str | None = Field(
+        None, description="the creditor's tax id as it must appear in messages where the "
+        "contact rules require it, e.g. \"CNPJ 12.345.678/0001-90\" (Brazil)")
     payment_url_template: str | None = Field(
         None, description="link in reminders, e.g. https://pay.example.com/{invoice_id}"
         "?amount={amount}&ref={token}")

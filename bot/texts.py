@@ -9,7 +9,7 @@ and renders it with gettext and Babel in the debtor's locale. Parameters may be 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -133,6 +133,14 @@ TEXTS: dict[str, str] = {
         "Disculpa la molestia. Tomamos nota y no volveremos a escribir a este número."
     ),
     "options.reply_with_number": N_("Responde con el número de la opción."),
+    # Lines a contact-rules preset requires under a message (bot.compliance RequiredText).
+    "footer.opt_out": N_("Si no quieres recibir más mensajes, responde BAJA."),
+    "footer.first_contact": N_(
+        "Este mensaje es de {creditor} y se refiere al cobro de una deuda. La información que "
+        "nos des se usará con ese fin."
+    ),
+    "footer.creditor": N_("Acreedor: {creditor}"),
+    "footer.creditor_tax_id": N_("Acreedor: {creditor} · {tax_id}"),
 }
 
 # Quick-reply titles. WhatsApp cuts button titles at 20 characters: a test holds every
@@ -164,6 +172,38 @@ class Say:
         unknown = [o for o in self.options if o not in OPTIONS]
         if unknown:
             raise KeyError(f"unknown options {unknown} in bot.texts.OPTIONS")
+
+
+class MissingCreditorTaxId(ValueError):
+    """The preset requires the creditor's tax id in messages and none is configured."""
+
+
+def required_text_lines(required: Iterable[str], locale: str, *, creditor: str,
+                        tax_id: str | None, first_contact: bool,
+                        may_disclose: bool = True) -> list[str]:
+    """The lines a contact-rules preset requires under a message, in the debtor's language.
+
+    `required` holds `bot.compliance.RequiredText` values. The first-contact disclosure names
+    the debt, so it goes only on a debtor's first message and only when the message may
+    disclose it (never on an identity check to someone who may not be the debtor).
+    """
+    flags = set(required)
+    renderer = Renderer(locale, date.today())
+    lines: list[str] = []
+    if "creditor_tax_id" in flags:
+        if not tax_id:
+            raise MissingCreditorTaxId(
+                "the contact rules require the creditor's tax id in this message: set "
+                "RECOBRO_CREDITOR_TAX_ID (e.g. \"CNPJ 12.345.678/0001-90\")")
+        lines.append(renderer.text(Say("footer.creditor_tax_id",
+                                       {"creditor": creditor, "tax_id": tax_id})))
+    elif "creditor_name" in flags:
+        lines.append(renderer.text(Say("footer.creditor", {"creditor": creditor})))
+    if "first_contact_disclosure" in flags and first_contact and may_disclose:
+        lines.append(renderer.text(Say("footer.first_contact", {"creditor": creditor})))
+    if "opt_out_footer" in flags:
+        lines.append(renderer.text(Say("footer.opt_out")))
+    return lines
 
 
 def to_json(value: Any) -> Any:

@@ -77,6 +77,25 @@ async def outbound(svc: Services, external_id: str) -> list[Message]:
         return list(rows.all())
 
 
+async def set_policy(svc: Services, data: dict[str, object], segment: str = "default") -> None:
+    """Store a new version of a segment's policy, as an admin would."""
+    from sqlalchemy import func
+
+    from storage.models import Policy
+
+    async with svc.db.transaction() as session:
+        version = (await session.exec(select(func.max(Policy.version)).where(
+            Policy.segment == segment))).one() or 0
+        session.add(Policy(segment=segment, version=version + 1, data=data, created_by="test",
+                           created_at=svc.clock.now()))
+
+
+# A segment override that lifts the frequency caps, for tests about something else.
+NO_CAPS = {"compliance": {"caps": {"per_local_day": 0, "per_rolling_7_days": 0,
+                                   "per_channel_per_rolling_7_days": 0, "min_gap_hours": 0,
+                                   "one_channel_per_rolling_7_days": False}}}
+
+
 def row(debtor_id: str = "CO-001", name: str = "Ana María Rojas", phone: str = "+573001234567",
         invoice_id: str = "F-1001", amount: str = "1200000", currency: str = "COP",
         due_on: str = "2026-11-10", locale: str = "es-CO", channel: str = "whatsapp",

@@ -57,7 +57,7 @@ def test_quick_reply_titles_fit_whatsapp_buttons(lang: str) -> None:
 SAMPLE = {"name": "Ana", "creditor": "Almacenes Prisma", "total": Money.of("1200000", "COP"),
           "amount": Money.of("300000", "COP"), "due_date": date(2026, 11, 10),
           "date": date(2026, 11, 27), "max_date": date(2026, 12, 24), "url": "https://pay.example",
-          "invoice": "F-1", "lines": (), "how_to_pay": ""}
+          "invoice": "F-1", "lines": (), "how_to_pay": "", "tax_id": "CNPJ 12.345.678/0001-90"}
 
 
 @pytest.mark.parametrize("lang", CATALOGS)

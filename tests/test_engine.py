@@ -23,8 +23,20 @@ from bot.domain import InboundMessage
 from bot.services import Services, build_services
 from bot.understanding import understand
 from storage.models import Agreement, Escalation, Message, Outbox, Timer
+from storage.models import Event as EventRow
 from tests.conftest import at
-from tests.helpers import debtor, load, load_examples, outbound, portfolio, row, say, tick
+from tests.helpers import (
+    NO_CAPS,
+    debtor,
+    load,
+    load_examples,
+    outbound,
+    portfolio,
+    row,
+    say,
+    set_policy,
+    tick,
+)
 
 
 class Recording:
@@ -53,7 +65,8 @@ async def test_ana_is_reminded_in_pesos_and_her_payment_claim_is_answered(
     await load_examples(services)
     [reminder] = await tick(services, "CO-001")
     assert "$1.200.000" in reminder
-    assert "¿Nos cuentas por qué no has podido pagar?" in reminder
+    # Colombia's preset does not ask why: the reminder offers the options instead.
+    assert "Elige la opción que mejor describa tu situación" in reminder
     [answer] = await say(services, "CO-001", "ya pagué")
     assert answer.startswith("¡Gracias por avisarnos, Ana! Vamos a verificar tu pago")
     async with services.db.transaction() as session:
@@ -222,6 +235,7 @@ async def test_a_message_from_an_unknown_number_is_kept_and_not_answered(
 
 async def test_a_promise_is_recorded_reminded_and_checked(
         services: Services, clock: FixedClock) -> None:
+    await set_policy(services, NO_CAPS)  # this test is about the promise, not the weekly cap
     await load(services, portfolio(row()))
     await tick(services)
     [confirm] = await say(services, "CO-001", "le pago el viernes")
@@ -307,3 +321,67 @@ async def test_only_allowed_states_are_ever_stored(services: Services) -> None:
         versions = (await session.exec(select(Conversation.version).order_by(
             col(Conversation.version).desc()))).first()
     assert versions and versions >= 7
+
+
+async def test_under_colombias_weekly_cap_the_promise_reminder_waits_for_the_week(
+        services: Services, clock: FixedClock) -> None:
+    await load(services, portfolio(row()))
+    await tick(services)  # Tuesday 24 November: the reminder goes (one contact this week)
+    await say(services, "CO-001", "le pago el viernes")
+    await say(services, "CO-001", "sí")  # replies inside her conversation do not count
+    clock.set(at("2026-11-26T09:00:00-05:00"))
+    assert await tick(services) == []  # Thursday: the weekly cap holds the promise reminder
+    async with services.db.transaction() as session:
+        timer = (await session.exec(select(Timer).where(Timer.kind == "promise_reminder"))).one()
+    assert (timer.status, timer.due_at) == ("pending", at("2026-12-01T10:00:00-05:00"))
+
+
+async def test_a_reminder_due_on_saturday_night_in_bogota_goes_out_monday_morning(
+        services: Services, clock: FixedClock) -> None:
+    clock.set(at("2026-11-28T21:30:00-05:00"))  # Saturday 21:30
+    await load(services, portfolio(row()))
+    assert await tick(services) == []
+    clock.set(at("2026-11-30T06:59:00-05:00"))
+    assert await tick(services) == []
+    clock.set(at("2026-11-30T07:00:00-05:00"))  # Monday 07:00
+    [reminder] = await tick(services)
+    assert "$1.200.000" in reminder
+    async with services.db.transaction() as session:
+        kinds = [e.kind for e in (await session.exec(select(EventRow).order_by(
+            col(EventRow.id)))).all() if e.kind.startswith("compliance.")]
+    assert kinds == ["compliance.allowed"]
+
+
+async def test_every_contact_decision_is_recorded_with_its_rule_and_local_time(
+        services: Services, clock: FixedClock) -> None:
+    await load(services, portfolio(row()))
+    await tick(services)
+    async with services.db.transaction() as session:
+        [record] = (await session.exec(select(EventRow).where(
+            EventRow.kind == "compliance.allowed"))).all()
+    assert record.data["rule"] == "allowed"
+    assert record.data["checked_at_local"] == "2026-11-24T10:00:00-05:00"
+    assert record.data["checked_at_utc"] == "2026-11-24T15:00:00+00:00"
+    assert record.data["policy"] == "CO"
+
+
+async def test_brazilian_messages_carry_the_creditor_and_its_tax_id(
+        services: Services, clock: FixedClock) -> None:
+    clock.set(at("2026-11-24T10:00:00-03:00"))
+    services.dispatcher.creditor_tax_id = "CNPJ 12.345.678/0001-90"
+    await load(services, portfolio(row("BR-1", "João Pedro Silva", "+5511987654321", "F-6",
+                                       "1500.50", "BRL", locale="pt-BR", country="BR")))
+    [reminder] = await tick(services)
+    assert reminder.endswith("Credor: Almacenes Prisma · CNPJ 12.345.678/0001-90")
+    assert "R$ 1.500,50" in reminder
+
+
+async def test_without_the_tax_id_a_brazilian_reminder_is_not_sent_and_says_why(
+        services: Services, clock: FixedClock) -> None:
+    clock.set(at("2026-11-24T10:00:00-03:00"))
+    await load(services, portfolio(row("BR-1", "João", "+5511987654321", "F-6", "1500.50",
+                                       "BRL", locale="pt-BR", country="BR")))
+    assert await tick(services) == []
+    [message] = await outbound(services, "BR-1")
+    assert message.status == "failed"
+    assert "RECOBRO_CREDITOR_TAX_ID" in (message.error_message or "")
