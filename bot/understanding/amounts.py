@@ -93,7 +93,10 @@ class AmountReader:
         if token[0].isdigit():
             return True
         if token in self.words.values:
-            return True
+            following = self.tokens[index + 1] if index + 1 < len(self.tokens) else ""
+            return token not in self.words.only_inside or following in self.words.values or (
+                following in self.words.scales
+            )
         if self.words.scales.get(token) == 1000 and len(token) > 1:
             return True  # "te doy mil"
         nxt = self.tokens[index + 1] if index + 1 < len(self.tokens) else ""
@@ -236,6 +239,8 @@ class AmountReader:
         digits = sum(c.isdigit() for c in first) if first[0].isdigit() else 0
         if digits >= 8:
             return None  # phone numbers, ids, account numbers
+        if not first[0].isdigit() and parsed.value < 100:
+            return None  # "un dinero", "um minuto": words for one are no amount
         if cue or parsed.value >= 100:
             return Amount(parsed.value, i, end, False, cue)
         return None

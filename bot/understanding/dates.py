@@ -22,6 +22,8 @@ _PRIORITY = (
     "tomorrow", "end_of_month", "fortnight", "start_of_month", "next_week", "weekend",
     "next_month", "today", "now",
 )
+# A period, not a day: the debtor promises but names no day ("next week").
+_VAGUE = frozenset({"next_week"})
 _RANK = {kind: rank for rank, kind in enumerate(_PRIORITY)}
 _DIGITS_RE = re.compile(r"^\d+$")
 
@@ -92,17 +94,22 @@ class DateReader:
         self.number = number
 
     def read(self, text: str, tokens: Sequence[str], today: date) -> tuple[date | None, str | None]:
-        """The day meant and the kind of phrase that said it, or (None, None)."""
+        """The day meant and the kind of phrase that said it, or (None, None).
+
+        A vague period ("next week") gives (None, "next_week").
+        """
         hits = self.lex.dates.search(text, tokens)
         past = [m.span() for kind, m in hits if kind == "past"]
-        best: tuple[int, int, date, str] | None = None
+        best: tuple[int, int, date | None, str] | None = None
         for kind, match in hits:
             if kind == "past":
                 continue
             if any(m_start < match.end() and match.start() < m_end for m_start, m_end in past):
                 continue  # "el viernes pasado"
             found = self._resolve(kind, match.group().split(), today)
-            if found is None or found < today:
+            if kind in _VAGUE:
+                found = None  # "la otra semana": a promise, but no day to hold them to
+            elif found is None or found < today:
                 continue
             key = (_RANK[kind], -match.start(), found, kind)
             # Same kind named twice ("el 15 ... o el 20"): the later one is usually the fix.

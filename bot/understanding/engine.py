@@ -57,6 +57,13 @@ _WITH_INSTALLMENTS = frozenset({Intent.REQUEST_PLAN, Intent.OFFER_AMOUNT})
 _TODAY_KINDS = frozenset({"today", "now"})
 _REASON_ORDER = (Reason.JOB_LOSS, Reason.ILLNESS, Reason.BUSINESS_SLOW, Reason.NO_MONEY)
 _MAX_INSTALLMENTS = 120
+# Payment phrases that a negation or an "if" right before them cancels: "no puedo pagar",
+# "si pago hoy", "if i pay today" say nothing about paying.
+_BLOCKABLE = frozenset({Intent.PROMISE_TO_PAY, Intent.WILL_PAY_NOW, Intent.ALREADY_PAID,
+                        Intent.OFFER_AMOUNT})
+# Yes, no and thanks are short answers; in a long message those words mean something else.
+_SHORT_ANSWER = frozenset({Intent.AFFIRM, Intent.DENY, Intent.THANKS})
+_SHORT = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +71,7 @@ class _Evidence:
     """What the rules found in one message, before deciding."""
 
     scores: dict[Intent, float]
+    length: int
     amount: Amount | None
     when: date | None
     when_kind: str | None
@@ -110,8 +118,12 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
     when, when_kind = DateReader(lex, NumberParser(lex)).read(spaced, tokens, today)
     vetoed = {intent for intent, _ in lex.vetoes.search(spaced, tokens)}
     scores: dict[Intent, float] = {}
-    for (intent, weight), _match in lex.intents.search(spaced, tokens):
+    for (intent, weight), match in lex.intents.search(spaced, tokens):
         if intent in vetoed:
+            continue
+        if intent in _SHORT_ANSWER and len(tokens) > _SHORT:
+            continue
+        if intent in _BLOCKABLE and lex.blockers.search(spaced, 0, match.start()):
             continue
         old = scores.get(intent)
         # The strongest phrase counts; each further phrase for the same intent adds a little.
@@ -120,6 +132,7 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
     reason = next((r for r in _REASON_ORDER if r in found_reasons), None)
     return _Evidence(
         scores=scores,
+        length=len(tokens),
         amount=_pick_amount(amounts),
         when=when,
         when_kind=when_kind,
@@ -136,10 +149,13 @@ def _bump(scores: dict[Intent, float], intent: Intent, score: float) -> None:
 def _decide(ev: _Evidence) -> tuple[Intent, float, float]:
     """The winning intent, its score and the best competing score."""
     scores = dict(ev.scores)
-    future = ev.when is not None and ev.when_kind not in _TODAY_KINDS
+    future = ev.when_kind is not None and ev.when_kind not in _TODAY_KINDS
     paying = max(scores.get(Intent.PROMISE_TO_PAY, 0.0), scores.get(Intent.WILL_PAY_NOW, 0.0))
+    if ev.amount is None and Intent.OFFER_AMOUNT in scores:
+        scores[Intent.OFFER_AMOUNT] = 1.0  # an offer names an amount
     if ev.reason is not None:
-        _bump(scores, Intent.CANT_PAY, 2.0)
+        # A hardship story outweighs a vague "I'll pay when I can", not a dated promise.
+        _bump(scores, Intent.CANT_PAY, 2.5)
     if ev.amount is not None:
         if ev.per_period or ev.installments is not None:
             _bump(scores, Intent.OFFER_AMOUNT, 3.5)
@@ -151,9 +167,11 @@ def _decide(ev: _Evidence) -> tuple[Intent, float, float]:
             _bump(scores, Intent.OFFER_AMOUNT, 3.2)
     if ev.installments is not None:
         _bump(scores, Intent.REQUEST_PLAN, 3.0)
-    if future:
-        # A named future day turns "I'll pay" into a promise, and carries one on its own.
-        _bump(scores, Intent.PROMISE_TO_PAY, 3.3 if paying else 2.0)
+    if future and paying:
+        # A named future day turns "I'll pay" into a promise.
+        _bump(scores, Intent.PROMISE_TO_PAY, 3.3)
+    elif future and ev.length <= 4:
+        _bump(scores, Intent.PROMISE_TO_PAY, 1.5)  # a bare answer: "el viernes", "mañana"
     elif ev.when_kind in _TODAY_KINDS and paying:
         _bump(scores, Intent.WILL_PAY_NOW, 3.3)
     if not scores:

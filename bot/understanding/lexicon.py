@@ -87,6 +87,8 @@ class NumberWords:
     scales: Mapping[str, Decimal]  # close a group: "mil", "millones", "k", "palos" (es-CO)
     units: frozenset[str]  # slang that is money without scaling: "varos" (es-MX)
     half: frozenset[str]
+    # Words that are a number only inside a longer one ("ciento" alone is "siento").
+    only_inside: frozenset[str]
     connectors: frozenset[str]
     articles: frozenset[str]  # "a hundred": a word that counts 1 only before a scale
     ordinal_suffixes: frozenset[str]
@@ -116,6 +118,8 @@ class Lexicon:
     not_money_before: re.Pattern[str]
     not_money_after: re.Pattern[str]
     offer_cue: re.Pattern[str]
+    # Words that cancel a payment phrase right after them: "no puedo pagar", "si pago hoy".
+    blockers: re.Pattern[str]
 
 
 def _keyer_for(normalizer: Normalizer) -> Any:
@@ -135,7 +139,8 @@ def _edge_regex(compiler: PhraseCompiler, phrases: Iterable[str], *, before: boo
     body = "(?:" + "|".join(sources) + ")"
     # Before a number: the phrase must end where the number starts (the text there ends in
     # a space). After a number: the phrase must start right there.
-    return re.compile(f"(?<= ){body}$" if before else f"^{body}")
+    # `match(text, pos)` anchors an "after" regex at the position by itself.
+    return re.compile(f"(?<= ){body}$" if before else body)
 
 
 @cache
@@ -172,6 +177,7 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
         scales=keyed_map(scales),
         units=frozenset(unit_slang),
         half=frozenset(k for w in num.get("half", []) for k in keyer(w)),
+        only_inside=frozenset(spelling.key(fold(w, {})) for w in num.get("only_inside", [])),
         connectors=frozenset(k for w in num.get("connectors", []) for k in keyer(w)),
         articles=frozenset(k for w in num.get("articles", []) for k in keyer(w)),
         ordinal_suffixes=frozenset(k for w in num.get("ordinal_suffixes", []) for k in keyer(w)),
@@ -263,8 +269,10 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
         money_after=_edge_regex(compiler, ["<money_after>"], before=False),
         not_money_before=_edge_regex(compiler, not_before, before=True),
         not_money_after=_edge_regex(compiler, not_after, before=False),
-        offer_cue=_edge_regex(compiler, [f"({c}) .." for c in money.get("offer_cues", [])],
+        # The cue may be one word away from the amount: "puedo dar unos 200 mil".
+        offer_cue=_edge_regex(compiler, [f"({c}) <any>?" for c in money.get("offer_cues", [])],
                               before=True),
+        blockers=_edge_regex(compiler, text.get("blockers", []), before=True),
     )
     # Only now is the vocabulary complete: every word the phrases and tables name.
     vocabulary = set(compiler.words)

@@ -8,7 +8,8 @@ the normalised text (see `text.py`):
     (a b|c)       one of several sub-phrases
     item?         the item may be missing ("ya (lo|la)? pague")
     ..  / ...     up to 3 / up to 6 tokens of anything in between
-    <name>        one of the phrases of the named set ("ya <paid>"); <num> is any number
+    <name>        one of the phrases of the named set ("ya <paid>"); <num> is any number,
+                  <any> any one token
     !word         the next item does not come right after `word` ("!la manana")
     $ % ? / :     those symbols as tokens ("?" standing alone is a question mark)
 
@@ -99,6 +100,8 @@ class PhraseCompiler:
             name = token[1:-1]
             if name == "num":
                 return _Compiled(_NUMBER, frozenset({"<num>"}))
+            if name == "any":
+                return _Compiled(_ANY, None)
             if name not in self._set_cache:
                 if name not in self._sets:
                     raise PhraseError(f"unknown set <{name}> in phrase {phrase!r}")
