@@ -225,7 +225,10 @@ class AmountReader:
         unit_after = parsed.end < len(self.tokens) and self.tokens[parsed.end] in self.words.units
         separators = first[0].isdigit() and has_thousands(first)
         explicit = marked_before or marked_after or unit_after or parsed.scaled or separators
-        cue = self.lex.offer_cue.search(before) is not None
+        # "no tengo ni una luca", "no puedo pagar 500 mil": an amount refused is no offer.
+        cue = self.lex.offer_cue.search(before) is not None and (
+            self.lex.blockers.search(before) is None
+        )
         end = parsed.end + (1 if unit_after else 0)
         if explicit:
             if parsed.scaled or marked_before or marked_after or unit_after:

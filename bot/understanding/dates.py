@@ -93,10 +93,12 @@ class DateReader:
         self.lex = lexicon
         self.number = number
 
-    def read(self, text: str, tokens: Sequence[str], today: date) -> tuple[date | None, str | None]:
-        """The day meant and the kind of phrase that said it, or (None, None).
+    def read(
+        self, text: str, tokens: Sequence[str], today: date
+    ) -> tuple[date | None, str | None, bool]:
+        """The day meant, the kind of phrase that said it, and whether a past day is named.
 
-        A vague period ("next week") gives (None, "next_week").
+        No day gives (None, None, ...); a vague period ("next week") gives (None, "next_week").
         """
         hits = self.lex.dates.search(text, tokens)
         past = [m.span() for kind, m in hits if kind == "past"]
@@ -116,8 +118,8 @@ class DateReader:
             if best is None or key[:2] < best[:2]:
                 best = key
         if best is None:
-            return None, None
-        return best[2], best[3]
+            return None, None, bool(past)
+        return best[2], best[3], bool(past)
 
     def _numbers(self, words: Sequence[str]) -> list[int]:
         values: list[int] = []

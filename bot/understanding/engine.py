@@ -30,7 +30,7 @@ How a message is read:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -55,7 +55,8 @@ _WITH_AMOUNT = frozenset({Intent.PROMISE_TO_PAY, Intent.WILL_PAY_NOW, Intent.OFF
 _WITH_DATE = frozenset({Intent.PROMISE_TO_PAY, Intent.WILL_PAY_NOW})
 _WITH_INSTALLMENTS = frozenset({Intent.REQUEST_PLAN, Intent.OFFER_AMOUNT})
 _TODAY_KINDS = frozenset({"today", "now"})
-_REASON_ORDER = (Reason.JOB_LOSS, Reason.ILLNESS, Reason.BUSINESS_SLOW, Reason.NO_MONEY)
+# Illness first: "out of work after surgery" is about the surgery.
+_REASON_ORDER = (Reason.ILLNESS, Reason.JOB_LOSS, Reason.BUSINESS_SLOW, Reason.NO_MONEY)
 _MAX_INSTALLMENTS = 120
 # Payment phrases that a negation or an "if" right before them cancels: "no puedo pagar",
 # "si pago hoy", "if i pay today" say nothing about paying.
@@ -78,6 +79,8 @@ class _Evidence:
     installments: int | None
     per_period: bool
     reason: Reason | None
+    said_past: bool  # a past day is named ("ayer", "last week")
+    vetoed: frozenset[Intent]
 
 
 def _positions(tokens: Sequence[str]) -> list[int]:
@@ -115,9 +118,10 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
         return None
     spaced = " " + " ".join(tokens) + " "
     amounts = AmountReader(lex, tokens, spaced, _positions(tokens)).read()
-    when, when_kind = DateReader(lex, NumberParser(lex)).read(spaced, tokens, today)
+    when, when_kind, said_past = DateReader(lex, NumberParser(lex)).read(spaced, tokens, today)
     vetoed = {intent for intent, _ in lex.vetoes.search(spaced, tokens)}
     scores: dict[Intent, float] = {}
+    spans: dict[Intent, list[tuple[int, int]]] = {}
     for (intent, weight), match in lex.intents.search(spaced, tokens):
         if intent in vetoed:
             continue
@@ -125,9 +129,17 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
             continue
         if intent in _BLOCKABLE and lex.blockers.search(spaced, 0, match.start()):
             continue
+        start, end = match.span()
+        seen = spans.setdefault(intent, [])
         old = scores.get(intent)
-        # The strongest phrase counts; each further phrase for the same intent adds a little.
-        scores[intent] = weight if old is None else max(old, weight) + 0.1
+        if old is None:
+            scores[intent] = weight
+        else:
+            # The strongest phrase counts; another phrase elsewhere in the message adds a
+            # little (overlapping phrases say the same thing once).
+            apart = all(end <= a or start >= b for a, b in seen)
+            scores[intent] = max(old, weight) + (0.1 if apart else 0.0)
+        seen.append((start, end))
     found_reasons = {reason for reason, _ in lex.reasons.search(spaced, tokens)}
     reason = next((r for r in _REASON_ORDER if r in found_reasons), None)
     return _Evidence(
@@ -139,41 +151,52 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
         installments=_installments(lex, spaced, tokens),
         per_period=bool(lex.per_period.search(spaced, tokens)),
         reason=reason,
+        said_past=said_past,
+        vetoed=frozenset(vetoed),
     )
 
 
-def _bump(scores: dict[Intent, float], intent: Intent, score: float) -> None:
-    scores[intent] = max(scores.get(intent, 0.0), score)
+def _bumper(scores: dict[Intent, float], vetoed: frozenset[Intent]) -> Callable[[Intent, float], None]:
+    def bump(intent: Intent, score: float) -> None:
+        # A veto ("cuando pague", "paid on time") holds against the entity rules too.
+        if intent not in vetoed:
+            scores[intent] = max(scores.get(intent, 0.0), score)
+
+    return bump
 
 
 def _decide(ev: _Evidence) -> tuple[Intent, float, float]:
     """The winning intent, its score and the best competing score."""
     scores = dict(ev.scores)
+    bump = _bumper(scores, ev.vetoed)
     future = ev.when_kind is not None and ev.when_kind not in _TODAY_KINDS
     paying = max(scores.get(Intent.PROMISE_TO_PAY, 0.0), scores.get(Intent.WILL_PAY_NOW, 0.0))
     if ev.amount is None and Intent.OFFER_AMOUNT in scores:
         scores[Intent.OFFER_AMOUNT] = 1.0  # an offer names an amount
     if ev.reason is not None:
         # A hardship story outweighs a vague "I'll pay when I can", not a dated promise.
-        _bump(scores, Intent.CANT_PAY, 2.5)
+        bump(Intent.CANT_PAY, 2.5)
     if ev.amount is not None:
         if ev.per_period or ev.installments is not None:
-            _bump(scores, Intent.OFFER_AMOUNT, 3.5)
+            bump(Intent.OFFER_AMOUNT, 3.5)
         elif future and (paying or ev.amount.cue):
-            _bump(scores, Intent.PROMISE_TO_PAY, 3.5)
+            bump(Intent.PROMISE_TO_PAY, 3.5)
         elif ev.when_kind in _TODAY_KINDS and paying:
-            _bump(scores, Intent.WILL_PAY_NOW, 3.5)
+            bump(Intent.WILL_PAY_NOW, 3.5)
         elif ev.amount.cue or scores.get(Intent.OFFER_AMOUNT):
-            _bump(scores, Intent.OFFER_AMOUNT, 3.2)
+            bump(Intent.OFFER_AMOUNT, 3.2)
     if ev.installments is not None:
-        _bump(scores, Intent.REQUEST_PLAN, 3.0)
+        bump(Intent.REQUEST_PLAN, 3.0)
+    if paying and ev.said_past and not future:
+        # "mi señora pagó en la caja vecina ayer": a payment verb with a past day was a payment.
+        bump(Intent.ALREADY_PAID, 3.4)
     if future and paying:
         # A named future day turns "I'll pay" into a promise.
-        _bump(scores, Intent.PROMISE_TO_PAY, 3.3)
+        bump(Intent.PROMISE_TO_PAY, 3.3)
     elif future and ev.length <= 4:
-        _bump(scores, Intent.PROMISE_TO_PAY, 1.5)  # a bare answer: "el viernes", "mañana"
+        bump(Intent.PROMISE_TO_PAY, 1.5)  # a bare answer: "el viernes", "mañana"
     elif ev.when_kind in _TODAY_KINDS and paying:
-        _bump(scores, Intent.WILL_PAY_NOW, 3.3)
+        bump(Intent.WILL_PAY_NOW, 3.3)
     if not scores:
         return Intent.UNKNOWN, 0.0, 0.0
     content = {i: s for i, s in scores.items() if i not in SOCIAL}

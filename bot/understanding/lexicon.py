@@ -269,8 +269,8 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
         money_after=_edge_regex(compiler, ["<money_after>"], before=False),
         not_money_before=_edge_regex(compiler, not_before, before=True),
         not_money_after=_edge_regex(compiler, not_after, before=False),
-        # The cue may be one word away from the amount: "puedo dar unos 200 mil".
-        offer_cue=_edge_regex(compiler, [f"({c}) <any>?" for c in money.get("offer_cues", [])],
+        # The cue may be two words away from the amount: "puedo dar unos 200 mil", "pagar R$ 50".
+        offer_cue=_edge_regex(compiler, [f"({c}) <any>? <any>?" for c in money.get("offer_cues", [])],
                               before=True),
         blockers=_edge_regex(compiler, text.get("blockers", []), before=True),
     )

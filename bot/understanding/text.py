@@ -77,8 +77,8 @@ class TypoFixer:
     """Maps a word one keystroke away from exactly one vocabulary word onto that word.
 
     Uses a deletion index (the SymSpell idea) so a look-up costs a few dictionary probes
-    instead of a scan of the vocabulary. Substitutions are only accepted in words of six or
-    more letters and never on the last letter, because in Spanish and Portuguese the last
+    instead of a scan of the vocabulary. Extra letters and substitutions are only accepted in words of
+    six or more letters and never on the last letter, because in Spanish and Portuguese the last
     letter carries tense and person ("cancelo" is not a misspelt "cancele").
     """
 
@@ -103,10 +103,11 @@ class TypoFixer:
         found: set[str] = set()
         # A letter missing: "cancle" is "cancele" minus one letter.
         found |= self._deletions.get(word, set())
-        if len(word) >= 5:
+        if len(word) >= 6:
             for i in range(len(word)):
                 shorter = word[:i] + word[i + 1 :]
-                # A letter too many: "paguee" -> "pague".
+                # A letter too many: "cancelee" -> "cancele" (not in short words: "viaje" is
+                # not a misspelt "baje").
                 if shorter in self.vocabulary:
                     found.add(shorter)
                 # Two letters swapped, or one replaced: the same length and the same letters
