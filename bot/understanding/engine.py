@@ -209,11 +209,14 @@ def _decide(ev: _Evidence) -> tuple[Intent, float, float]:
 
 
 def _confidence(best: float, second: float) -> float:
-    """High for a strong phrase alone, lower for weak ones or close competitors."""
+    """High for a strong phrase with no rival, lower for weak phrases or a close rival."""
     if best <= 0:
         return 0.15
     base = 0.92 if best >= 3 else 0.8 if best >= 2 else 0.55
-    return max(0.05, min(1.0, base * (1 - 0.4 * min(second / best, 1.0))))
+    margin = best - second
+    # A rival a full tier below barely matters; an equal one means we chose by priority.
+    penalty = 0.0 if margin >= 1 else 0.1 if margin >= 0.5 else 0.2 if margin > 0 else 0.3
+    return round(max(0.05, base - penalty), 3)
 
 
 def understand(text: str, locale: str, today: date) -> Understanding:

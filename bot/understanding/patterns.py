@@ -170,6 +170,7 @@ class PhraseIndex(Generic[T]):
         self._by_stem: dict[str, list[int]] = {}
         self._always: list[int] = []
         self._stem_lengths: set[int] = set()
+        self._token_cache: dict[str, tuple[int, ...]] = {}
 
     def add(self, compiled: _Compiled, payload: T) -> None:
         """Index one compiled phrase."""
@@ -185,19 +186,25 @@ class PhraseIndex(Generic[T]):
             else:
                 self._by_word.setdefault(need, []).append(index)
 
-    def candidates(self, tokens: Iterable[str]) -> list[int]:
-        """Indexes of the phrases that may match a text with these tokens, in order."""
-        found = set(self._always)
-        has_number = False
-        for token in set(tokens):
+    def _for_token(self, token: str) -> tuple[int, ...]:
+        cached = self._token_cache.get(token)
+        if cached is None:
+            found = set(self._by_word.get(token, ()))
             if token[0].isdigit():
-                has_number = True
-            found.update(self._by_word.get(token, ()))
+                found.update(self._by_word.get("<num>", ()))
             for length in self._stem_lengths:
                 if len(token) >= length:
                     found.update(self._by_stem.get(token[:length], ()))
-        if has_number:
-            found.update(self._by_word.get("<num>", ()))
+            cached = tuple(found)
+            if len(self._token_cache) < 50_000:
+                self._token_cache[token] = cached
+        return cached
+
+    def candidates(self, tokens: Iterable[str]) -> list[int]:
+        """Indexes of the phrases that may match a text with these tokens, in order."""
+        found = set(self._always)
+        for token in set(tokens):
+            found.update(self._for_token(token))
         return sorted(found)
 
     def search(self, text: str, tokens: Iterable[str]) -> list[tuple[T, re.Match[str]]]:

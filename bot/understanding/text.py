@@ -32,6 +32,7 @@ _TOKEN_RE = re.compile(r"emo_[a-z]+|\d+(?:[.,]\d+)*|[a-z]+|[$%#/:?+]")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "´": "'", "`": "'"})
 # Word-internal apostrophes left after the language rewrites ("o'clock") just disappear.
 _APOSTROPHE_RE = re.compile(r"'")
+_REPEATS_RE = re.compile(r"([a-z])\1+")
 # Colombians write millions with an apostrophe: "1'200.000".
 _DIGIT_APOSTROPHE_RE = re.compile(r"(\d)'(\d)")
 # Characters of the emoji blocks, to drop the ones the data does not name.
@@ -43,6 +44,8 @@ _EMOJI_RE = re.compile(
 
 def fold(text: str, emoji: Mapping[str, str]) -> str:
     """Lower-case `text`, strip accents, turn known emoji into tags and drop the rest."""
+    if text.isascii():
+        return text.lower()  # most chat lines: nothing to strip
     for symbol, tag in emoji.items():
         if symbol in text:
             text = text.replace(symbol, f" {tag} ")
@@ -140,6 +143,7 @@ class Normalizer:
     spelling: SpellingKey
     typos: TypoFixer | None = None
     _word_cache: dict[str, str] = field(default_factory=dict)
+    _raw_cache: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def word(self, folded_word: str) -> str:
         """The canonical form of one folded word (spelling key, then typo fix); cached."""
@@ -172,17 +176,26 @@ class Normalizer:
                 continue
             if glued:
                 # Letters stuck to a number are units, not shorthand: "500k", "10x", "15th".
-                out.append(self.spelling.key(raw))
+                keyed = self.spelling.key(raw)
+                if keyed:
+                    out.append(keyed)
                 continue
-            expanded = self.abbreviations.get(raw)
-            if expanded is None:
-                # Shorthand is often stretched ("siii", "nooo"): try it collapsed too.
-                expanded = self.abbreviations.get(re.sub(r"([a-z])\1+", r"\1", raw))
-            if expanded is not None:
-                out.extend(self.word(w) for w in expanded.split())
-            else:
-                out.append(self.word(raw))
+            cached = self._raw_cache.get(raw)
+            if cached is None:
+                cached = self._expand(raw)
+                if len(self._raw_cache) < 100_000:
+                    self._raw_cache[raw] = cached
+            out.extend(cached)
         return out
+
+    def _expand(self, raw: str) -> tuple[str, ...]:
+        expanded = self.abbreviations.get(raw)
+        if expanded is None:
+            # Shorthand is often stretched ("siii", "nooo"): try it collapsed too.
+            expanded = self.abbreviations.get(_REPEATS_RE.sub(r"\1", raw))
+        words = expanded.split() if expanded is not None else [raw]
+        # A word can key to nothing ("h" drops its silent h): it is no token then.
+        return tuple(k for k in (self.word(w) for w in words) if k)
 
     def normalize(self, text: str) -> str:
         """Canonical tokens joined by single spaces, with a space at each end for matching."""
