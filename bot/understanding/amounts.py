@@ -194,7 +194,8 @@ class AmountReader:
         if value == 0 and not scaled and current is None:
             return None
         # Whole amounts without exponent or trailing zeros: 150000, not 1.5E+5 or 150000.000.
-        return _Parse(Decimal(int(value)) if value == value.to_integral() else value.normalize(), j, scaled)
+        whole = value == value.to_integral()
+        return _Parse(Decimal(int(value)) if whole else value.normalize(), j, scaled)
 
     def read(self) -> list[Amount]:
         """Every amount of money in the text, in order."""

@@ -18,7 +18,8 @@ from bot.understanding.lexicon import Lexicon
 
 # Most specific first: an explicit calendar day beats a weekday, which beats "soon".
 _PRIORITY = (
-    "day_month", "day_next_month", "day_of_month", "in_n", "weekday_after", "weekday", "day_after_tomorrow",
+    "day_month", "day_next_month", "day_of_month", "in_n", "weekday_after", "weekday",
+    "day_after_tomorrow",
     "tomorrow", "end_of_month", "fortnight", "start_of_month", "next_week", "weekend",
     "next_month", "today", "now",
 )
@@ -168,8 +169,8 @@ class DateReader:
         if kind == "day_next_month":
             if not numbers:
                 return None
-            first = add_months(today.replace(day=1), 1)
-            return day_and_month(first, numbers[0], first.month, first.year)
+            next_first = add_months(today.replace(day=1), 1)
+            return day_and_month(next_first, numbers[0], next_first.month, next_first.year)
         if kind == "in_n":
             unit = next((lex.date_units[w] for w in words if w in lex.date_units), None)
             count = numbers[0] if numbers else 1

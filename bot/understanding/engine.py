@@ -156,7 +156,11 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
     )
 
 
-def _bumper(scores: dict[Intent, float], vetoed: frozenset[Intent]) -> Callable[[Intent, float], None]:
+def _bumper(
+    scores: dict[Intent, float], vetoed: frozenset[Intent]
+) -> Callable[[Intent, float], None]:
+    """A function raising an intent's score, except for intents the text vetoed."""
+
     def bump(intent: Intent, score: float) -> None:
         # A veto ("cuando pague", "paid on time") holds against the entity rules too.
         if intent not in vetoed:

@@ -131,7 +131,9 @@ def _keyer_for(normalizer: Normalizer) -> Any:
     return keyer
 
 
-def _edge_regex(compiler: PhraseCompiler, phrases: Iterable[str], *, before: bool) -> re.Pattern[str]:
+def _edge_regex(
+    compiler: PhraseCompiler, phrases: Iterable[str], *, before: bool
+) -> re.Pattern[str]:
     """A regex matching one of `phrases` right before (or after) a position."""
     sources = [compiler.compile(p).regex for p in phrases]
     if not sources:
@@ -192,7 +194,7 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
     sets: dict[str, list[str]] = {k: list(v) for k, v in data.get("sets", {}).items()}
     sets["n"] = ["<num>", "(" + "|".join(small) + ")"]
     if num.get("connectors"):
-        tens = [w for w, v in num.get("values", {}).items() if v in (20, 30, 40, 50, 60, 70, 80, 90)]
+        tens = [w for w, v in num.get("values", {}).items() if v in range(20, 100, 10)]
         units_words = [w for w, v in num.get("values", {}).items() if 0 < v < 10]
         joiners = "|".join(num["connectors"])
         sets["n"].append(f"({'|'.join(tens)}) ({joiners})? ({'|'.join(units_words)})")
@@ -248,8 +250,8 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
 
     months_keyed = keyed_map(months)
     weekdays_keyed = keyed_map(weekdays)
-    not_before = list(money.get("not_before", [])) + ["<weekday>", "<month>", "/"]
-    not_after = list(money.get("not_after", [])) + ["(<month_joiners>)? <month>", "<unit>"]
+    not_before = [*money.get("not_before", []), "<weekday>", "<month>", "/"]
+    not_after = [*money.get("not_after", []), "(<month_joiners>)? <month>", "<unit>"]
     lexicon = Lexicon(
         language=language,
         region=region,
@@ -270,8 +272,9 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
         not_money_before=_edge_regex(compiler, not_before, before=True),
         not_money_after=_edge_regex(compiler, not_after, before=False),
         # The cue may be two words away from the amount: "puedo dar unos 200 mil", "pagar R$ 50".
-        offer_cue=_edge_regex(compiler, [f"({c}) <any>? <any>?" for c in money.get("offer_cues", [])],
-                              before=True),
+        offer_cue=_edge_regex(
+            compiler, [f"({c}) <any>? <any>?" for c in money.get("offer_cues", [])], before=True
+        ),
         blockers=_edge_regex(compiler, text.get("blockers", []), before=True),
     )
     # Only now is the vocabulary complete: every word the phrases and tables name.

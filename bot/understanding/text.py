@@ -60,19 +60,21 @@ class SpellingKey:
     """A language's phonetic rewrites: words that sound alike get the same key."""
 
     rules: tuple[tuple[re.Pattern[str], str], ...]
-    collapse_from: int  # runs of this many identical letters or more become one letter
+    # Runs of identical letters this long or longer become one letter; None keeps them.
+    collapse: re.Pattern[str] | None
 
     @classmethod
     def build(cls, rules: Iterable[Sequence[str]], collapse_from: int) -> SpellingKey:
-        """Compile the data file's (regex, replacement) pairs."""
-        return cls(tuple((re.compile(a), b) for a, b in rules), collapse_from)
+        """Compile the data file's (regex, replacement) pairs and its collapse length."""
+        collapse = re.compile(rf"([a-z])\1{{{collapse_from - 1},}}") if collapse_from > 0 else None
+        return cls(tuple((re.compile(a), b) for a, b in rules), collapse)
 
     def key(self, word: str) -> str:
         """The spelling key of one folded word."""
         for pattern, replacement in self.rules:
             word = pattern.sub(replacement, word)
-        if self.collapse_from > 0:
-            word = re.sub(r"([a-z])\1{%d,}" % (self.collapse_from - 1), r"\1", word)
+        if self.collapse is not None:
+            word = self.collapse.sub(r"\1", word)
         return word
 
 
@@ -80,9 +82,9 @@ class TypoFixer:
     """Maps a word one keystroke away from exactly one vocabulary word onto that word.
 
     Uses a deletion index (the SymSpell idea) so a look-up costs a few dictionary probes
-    instead of a scan of the vocabulary. Extra letters and substitutions are only accepted in words of
-    six or more letters and never on the last letter, because in Spanish and Portuguese the last
-    letter carries tense and person ("cancelo" is not a misspelt "cancele").
+    instead of a scan of the vocabulary. Extra letters and substitutions are only accepted in
+    words of six or more letters, and substitutions never on the last letter, because in Spanish
+    and Portuguese the last letter carries tense and person ("cancelo" is not a misspelt "cancele").
     """
 
     def __init__(self, vocabulary: Iterable[str], protected: Iterable[str]) -> None:

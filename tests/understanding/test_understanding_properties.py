@@ -20,7 +20,9 @@ WORDS = ["ya", "pague", "le", "pago", "el", "viernes", "15", "mil", "500", "$", 
     st.sampled_from(LOCALES),
     st.dates(min_value=date(2026, 1, 1), max_value=date(2028, 12, 31)),
 )
-def test_any_text_gets_a_reading_that_keeps_the_contract(text: str, locale: str, today: date) -> None:
+def test_any_text_gets_a_reading_that_keeps_the_contract(
+    text: str, locale: str, today: date
+) -> None:
     result = understand(text, locale, today)
     assert 0.0 <= result.confidence <= 1.0
     if result.date is not None:
