@@ -80,6 +80,7 @@ class _Evidence:
     per_period: bool
     reason: Reason | None
     said_past: bool  # a past day is named ("ayer", "last week")
+    question: bool  # the message asks something ("?")
     vetoed: frozenset[Intent]
 
 
@@ -101,6 +102,14 @@ def _pick_amount(amounts: list[Amount]) -> Amount | None:
     return amounts[0] if amounts else None
 
 
+def _blocked(lex: Lexicon, spaced: str, start: int, break_chars: Sequence[int]) -> bool:
+    """Whether a negation or an "if" in the same clause stands right before `start`."""
+    blocker = lex.blockers.search(spaced, 0, start)
+    if blocker is None:
+        return False
+    return not any(blocker.start() < b <= start for b in break_chars)
+
+
 def _installments(lex: Lexicon, text: str, tokens: Sequence[str]) -> int | None:
     number = NumberParser(lex)
     for _phrase, match in lex.installments.search(text, tokens):
@@ -113,11 +122,13 @@ def _installments(lex: Lexicon, text: str, tokens: Sequence[str]) -> int | None:
 
 
 def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
-    tokens = lex.normalizer.tokens(text)
+    tokens, breaks = lex.normalizer.tokens_and_breaks(text)
     if not tokens:
         return None
     spaced = " " + " ".join(tokens) + " "
-    amounts = AmountReader(lex, tokens, spaced, _positions(tokens)).read()
+    starts = _positions(tokens)
+    break_chars = sorted(starts[i] for i in breaks if i < len(starts))
+    amounts = AmountReader(lex, tokens, spaced, starts).read()
     when, when_kind, said_past = DateReader(lex, NumberParser(lex)).read(spaced, tokens, today)
     vetoed = {intent for intent, _ in lex.vetoes.search(spaced, tokens)}
     scores: dict[Intent, float] = {}
@@ -127,7 +138,7 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
             continue
         if intent in _SHORT_ANSWER and len(tokens) > _SHORT:
             continue
-        if intent in _BLOCKABLE and lex.blockers.search(spaced, 0, match.start()):
+        if intent in _BLOCKABLE and _blocked(lex, spaced, match.start(), break_chars):
             continue
         start, end = match.span()
         seen = spans.setdefault(intent, [])
@@ -152,6 +163,7 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
         per_period=bool(lex.per_period.search(spaced, tokens)),
         reason=reason,
         said_past=said_past,
+        question="?" in tokens,
         vetoed=frozenset(vetoed),
     )
 
@@ -191,6 +203,11 @@ def _decide(ev: _Evidence) -> tuple[Intent, float, float]:
             bump(Intent.OFFER_AMOUNT, 3.2)
     if ev.installments is not None:
         bump(Intent.REQUEST_PLAN, 3.0)
+    if ev.question and scores.get(Intent.ASK_PAYMENT_METHODS, 0.0) >= 3:
+        rival = max(scores, key=lambda i: (scores[i], i is not Intent.ASK_PAYMENT_METHODS))
+        if rival in (Intent.WILL_PAY_NOW, Intent.PROMISE_TO_PAY):
+            # "quiero pagar ya, ¿a qué cuenta deposito?": the bot must answer how first.
+            bump(Intent.ASK_PAYMENT_METHODS, scores[rival] + 0.1)
     if paying and ev.said_past and not future:
         # "mi señora pagó en la caja vecina ayer": a payment verb with a past day was a payment.
         bump(Intent.ALREADY_PAID, 3.4)

@@ -33,6 +33,8 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "´": "'", "`": "'"})
 # Word-internal apostrophes left after the language rewrites ("o'clock") just disappear.
 _APOSTROPHE_RE = re.compile(r"'")
 _REPEATS_RE = re.compile(r"([a-z])\1+")
+# Punctuation that ends a clause (not the separators inside numbers: those are in tokens).
+_CLAUSE_RE = re.compile(r"[,.;!\n]")
 # Colombians write millions with an apostrophe: "1'200.000".
 _DIGIT_APOSTROPHE_RE = re.compile(r"(\d)'(\d)")
 # Characters of the emoji blocks, to drop the ones the data does not name.
@@ -108,18 +110,17 @@ class TypoFixer:
         found: set[str] = set()
         # A letter missing: "cancle" is "cancele" minus one letter.
         found |= self._deletions.get(word, set())
-        if len(word) >= 6:
-            for i in range(len(word)):
-                shorter = word[:i] + word[i + 1 :]
-                # A letter too many: "cancelee" -> "cancele" (not in short words: "viaje" is
-                # not a misspelt "baje").
-                if shorter in self.vocabulary:
-                    found.add(shorter)
-                # Two letters swapped, or one replaced: the same length and the same letters
-                # once one is dropped from each.
-                for candidate in self._deletions.get(shorter, ()):
-                    if len(candidate) == len(word) and _one_slip(word, candidate):
-                        found.add(candidate)
+        for i in range(len(word)):
+            shorter = word[:i] + word[i + 1 :]
+            # A letter too many: "cancelee" -> "cancele" (not in short words: "viaje" is not
+            # a misspelt "baje").
+            if len(word) >= 6 and shorter in self.vocabulary:
+                found.add(shorter)
+            # Two letters swapped ("mcuh"), or one replaced: the same length and the same
+            # letters once one is dropped from each.
+            for candidate in self._deletions.get(shorter, ()):
+                if len(candidate) == len(word) and _one_slip(word, candidate):
+                    found.add(candidate)
         result = next(iter(found)) if len(found) == 1 else word
         if len(self._cache) < 50_000:  # bounded: a stream of random strings must not grow it
             self._cache[word] = result
@@ -161,16 +162,27 @@ class Normalizer:
 
     def tokens(self, text: str) -> list[str]:
         """Canonical tokens of `text`."""
+        return self.tokens_and_breaks(text)[0]
+
+    def tokens_and_breaks(self, text: str) -> tuple[list[str], frozenset[int]]:
+        """Canonical tokens of `text`, and the indexes of tokens that start a new clause.
+
+        A clause starts after a comma, full stop, semicolon, "!" or a line break: negation does
+        not reach across one ("hoy no alcanzo, mañana le pago").
+        """
         folded = fold(text, self.emoji)
         folded = _DIGIT_APOSTROPHE_RE.sub(r"\1.\2", folded)  # "1'200.000"
         for pattern, replacement in self.rewrites:
             folded = pattern.sub(replacement, folded)
         folded = _APOSTROPHE_RE.sub("", folded)
         out: list[str] = []
-        previous_end = -1
+        breaks: set[int] = set()
+        previous_end = 0
         previous_digit = False
         for match in _TOKEN_RE.finditer(folded):
             raw = match.group()
+            if _CLAUSE_RE.search(folded, previous_end, match.start()):
+                breaks.add(len(out))
             glued = previous_digit and match.start() == previous_end
             previous_end, previous_digit = match.end(), raw[0].isdigit()
             if not raw[0].isalpha() or raw.startswith("emo_"):
@@ -188,7 +200,7 @@ class Normalizer:
                 if len(self._raw_cache) < 100_000:
                     self._raw_cache[raw] = cached
             out.extend(cached)
-        return out
+        return out, frozenset(breaks)
 
     def _expand(self, raw: str) -> tuple[str, ...]:
         expanded = self.abbreviations.get(raw)
