@@ -203,16 +203,19 @@ def _decide(ev: _Evidence) -> tuple[Intent, float, float]:
             bump(Intent.OFFER_AMOUNT, 3.2)
     if ev.installments is not None:
         bump(Intent.REQUEST_PLAN, 3.0)
-    if ev.question and scores.get(Intent.ASK_PAYMENT_METHODS, 0.0) >= 3:
-        rival = max(scores, key=lambda i: (scores[i], i is not Intent.ASK_PAYMENT_METHODS))
-        if rival in (Intent.WILL_PAY_NOW, Intent.PROMISE_TO_PAY):
-            # "quiero pagar ya, ¿a qué cuenta deposito?": the bot must answer how first.
-            bump(Intent.ASK_PAYMENT_METHODS, scores[rival] + 0.1)
+    for asking in (Intent.ASK_PAYMENT_METHODS, Intent.ASK_BALANCE):
+        paying_rival = max(scores.get(Intent.WILL_PAY_NOW, 0.0),
+                           scores.get(Intent.PROMISE_TO_PAY, 0.0))
+        if ev.question and scores.get(asking, 0.0) >= 3 and paying_rival >= scores[asking]:
+            # "quiero pagar ya, ¿a qué cuenta deposito?": the bot must answer first.
+            bump(asking, paying_rival + 0.1)
     if paying and ev.said_past and not future:
         # "mi señora pagó en la caja vecina ayer": a payment verb with a past day was a payment.
         bump(Intent.ALREADY_PAID, 3.4)
-    if future and paying:
-        # A named future day turns "I'll pay" into a promise.
+    splitting = scores.get(Intent.REQUEST_PLAN, 0.0) >= 3
+    if future and paying and not splitting:
+        # A named future day turns "I'll pay" into a promise ("half now and half on the
+        # 30th" stays a plan).
         bump(Intent.PROMISE_TO_PAY, 3.3)
     elif future and ev.length <= 4:
         bump(Intent.PROMISE_TO_PAY, 1.5)  # a bare answer: "el viernes", "mañana"

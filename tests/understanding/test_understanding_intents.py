@@ -215,3 +215,29 @@ def test_locale_tags_fall_back_to_the_language_then_to_spanish(
 def test_palos_are_millions_only_where_people_say_so() -> None:
     colombia = understand("le ofrezco 2 palos", "es-CO", TODAY)
     assert colombia.amount is not None and colombia.amount == 2_000_000
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "intent"),
+    [
+        # A negation does not reach past a comma: the promise after it stands.
+        ("es-CO", "que pena, hoy no alcanzo, mañana le pago", Intent.PROMISE_TO_PAY),
+        # "If I pay today..." asks for a discount; it is no payment.
+        ("en-US", "if i pay today in full can you take off the fees?", Intent.REQUEST_DISCOUNT),
+        # Wanting to pay and asking where: the question comes first.
+        ("es-MX", "kiero pagar ya, a que cuenta deposito?", Intent.ASK_PAYMENT_METHODS),
+        # Half now and half later is a plan, not a dated promise.
+        ("en-US", "can I pay half now and half on the 30th?", Intent.REQUEST_PLAN),
+        # An offer with a hardship story is an offer; a plan with "I can't pay it all" a plan.
+        ("es-CL", "quedé cesante pero tengo 350 lucas, se las puedo dar", Intent.OFFER_AMOUNT),
+        ("es-CO", "no me alcanza para pagar todo de una, me dan cuotas?", Intent.REQUEST_PLAN),
+        # Someone else paid, in the past.
+        ("es-CO", "mi esposa ya les pagó", Intent.ALREADY_PAID),
+        # Swearing about one's own situation is not abuse.
+        ("es-CL", "puta la wea, este mes no tengo ni pa la micro", Intent.CANT_PAY),
+    ],
+)
+def test_mixed_messages_go_to_what_the_bot_must_act_on(
+    locale: str, text: str, intent: Intent
+) -> None:
+    assert understand(text, locale, TODAY).intent is intent
