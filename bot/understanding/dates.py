@@ -24,7 +24,7 @@ _PRIORITY = (
     "next_month", "today", "now",
 )
 # A period, not a day: the debtor promises but names no day ("next week").
-_VAGUE = frozenset({"next_week"})
+_VAGUE = frozenset({"next_week", "next_month"})
 _RANK = {kind: rank for rank, kind in enumerate(_PRIORITY)}
 _DIGITS_RE = re.compile(r"^\d+$")
 
