@@ -278,8 +278,9 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
         blockers=_edge_regex(compiler, text.get("blockers", []), before=True),
     )
     # Only now is the vocabulary complete: every word the phrases and tables name.
-    vocabulary = set(compiler.words)
-    for table in (numbers.values, numbers.scales, months_keyed, weekdays_keyed):
+    # Scale and slang words are no typo targets: "varias" must not become "barras" (1000).
+    vocabulary = set(compiler.words) - set(numbers.scales) - set(numbers.units)
+    for table in (numbers.values, months_keyed, weekdays_keyed):
         vocabulary.update(table)
     protected = {k for w in text.get("known", []) for k in keyer(w)}
     normalizer.typos = TypoFixer(vocabulary, protected)
