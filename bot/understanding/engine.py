@@ -200,7 +200,7 @@ def _decide(ev: _Evidence) -> tuple[Intent, float, float]:
         )):
             bump(Intent.PROMISE_TO_PAY, 3.5)  # an amount with a day: "el 25 le pago 150 lucas"
         elif (ev.when_kind in _TODAY_KINDS or scores.get(Intent.WILL_PAY_NOW, 0) >= 3) and (
-            paying or (ev.amount.cue and not scores.get(Intent.OFFER_AMOUNT))
+            paying >= 2 or (ev.amount.cue and not scores.get(Intent.OFFER_AMOUNT))
         ):
             bump(Intent.WILL_PAY_NOW, 3.5)  # "hoy en la noche le pago las 60 lucas"
         elif ev.amount.cue or scores.get(Intent.OFFER_AMOUNT):

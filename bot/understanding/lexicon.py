@@ -124,6 +124,8 @@ class Lexicon:
 
 def _keyer_for(normalizer: Normalizer) -> Any:
     def keyer(word: str) -> list[str]:
+        if word.startswith("emo_"):
+            return [word]  # emoji tags are kept as they are in the text
         folded = fold(word, {})
         expanded = normalizer.abbreviations.get(folded, folded)
         return [normalizer.spelling.key(w) for w in expanded.split()]
