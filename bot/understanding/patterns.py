@@ -152,20 +152,43 @@ def _tokenize(phrase: str) -> list[str]:
     return tokens
 
 
+def _cost(needs: frozenset[str]) -> int:
+    """How often a message is likely to hold one of these words: short words are everywhere."""
+    return sum(8 if len(word.rstrip("*")) <= 3 else 1 for word in needs)
+
+
 def _concat(parts: list[_Compiled]) -> _Compiled:
     needs: frozenset[str] | None = None
     for part in parts:
-        # The most selective requirement wins: fewer alternatives means fewer candidates.
-        if part.needs is not None and (needs is None or len(part.needs) < len(needs)):
+        # Index by the most selective requirement: few and rare words ("cuotas" rather than
+        # "no" or "de") mean few phrases to try per message.
+        if part.needs is not None and (needs is None or _cost(part.needs) < _cost(needs)):
             needs = part.needs
     return _Compiled("".join(p.regex for p in parts), needs)
 
 
+# Compiled regexes shared by every lexicon: the Spanish countries share most phrases, and
+# Python's own cache (512 entries) is too small for them.
+_REGEX_CACHE: dict[str, re.Pattern[str]] = {}
+
+
+def _regex(source: str) -> re.Pattern[str]:
+    compiled = _REGEX_CACHE.get(source)
+    if compiled is None:
+        compiled = _REGEX_CACHE[source] = re.compile(source)
+    return compiled
+
+
 class PhraseIndex(Generic[T]):
-    """Many phrases with a payload each, tried only when the text has their key words."""
+    """Many phrases with a payload each, tried only when the text has their key words.
+
+    A phrase's regex is compiled the first time a message could match it: most phrases of
+    a lexicon are never tried in a given run, so start-up stays short.
+    """
 
     def __init__(self) -> None:
-        self._entries: list[tuple[re.Pattern[str], T]] = []
+        self._entries: list[tuple[str, T]] = []
+        self._compiled: dict[int, re.Pattern[str]] = {}
         self._by_word: dict[str, list[int]] = {}
         self._by_stem: dict[str, list[int]] = {}
         self._always: list[int] = []
@@ -175,7 +198,7 @@ class PhraseIndex(Generic[T]):
     def add(self, compiled: _Compiled, payload: T) -> None:
         """Index one compiled phrase."""
         index = len(self._entries)
-        self._entries.append((re.compile("(?<= )" + compiled.regex), payload))
+        self._entries.append(("(?<= )" + compiled.regex, payload))
         if compiled.needs is None:
             self._always.append(index)
             return
@@ -211,11 +234,19 @@ class PhraseIndex(Generic[T]):
         """Every phrase found in `text` (normalised, spaced) with its first match."""
         hits: list[tuple[T, re.Match[str]]] = []
         for index in self.candidates(tokens):
-            regex, payload = self._entries[index]
+            source, payload = self._entries[index]
+            regex = self._compiled.get(index)
+            if regex is None:
+                regex = self._compiled[index] = _regex(source)
             match = regex.search(text)
             if match is not None:
                 hits.append((payload, match))
         return hits
+
+    def compile_all(self) -> None:
+        """Compile every phrase now (tests use it to prove the data files are valid)."""
+        for index, (source, _payload) in enumerate(self._entries):
+            self._compiled[index] = _regex(source)
 
     def __len__(self) -> int:
         return len(self._entries)
