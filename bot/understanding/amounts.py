@@ -23,6 +23,7 @@ from bot.understanding.lexicon import Lexicon
 
 _SEPARATOR_RE = re.compile(r"[.,]")
 _HALF = Decimal("0.5")
+_CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,9 +194,9 @@ class AmountReader:
         value = total + (current or Decimal(0))
         if value == 0 and not scaled and current is None:
             return None
-        # Whole amounts without exponent or trailing zeros: 150000, not 1.5E+5 or 150000.000.
+        # Whole amounts without exponent or zeros (150000, not 1.5E+5); cents as cents (1500.50).
         whole = value == value.to_integral()
-        return _Parse(Decimal(int(value)) if whole else value.normalize(), j, scaled)
+        return _Parse(Decimal(int(value)) if whole else value.quantize(_CENT), j, scaled)
 
     def read(self) -> list[Amount]:
         """Every amount of money in the text, in order."""

@@ -85,6 +85,7 @@ class _Evidence:
 
 
 def _positions(tokens: Sequence[str]) -> list[int]:
+    """Where each token starts in the spaced text " tok tok ... "."""
     starts: list[int] = []
     position = 1  # the text starts with a space
     for token in tokens:
@@ -111,6 +112,7 @@ def _blocked(lex: Lexicon, spaced: str, start: int, break_chars: Sequence[int]) 
 
 
 def _installments(lex: Lexicon, text: str, tokens: Sequence[str]) -> int | None:
+    """The number of payments named ("en 3 cuotas" -> 3), 2 to 120, or None."""
     number = NumberParser(lex)
     for _phrase, match in lex.installments.search(text, tokens):
         words = match.group().split()
@@ -122,6 +124,7 @@ def _installments(lex: Lexicon, text: str, tokens: Sequence[str]) -> int | None:
 
 
 def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
+    """Run every reader and the intent phrases over one message; None when it has no words."""
     tokens, breaks = lex.normalizer.tokens_and_breaks(text)
     if not tokens:
         return None

@@ -86,6 +86,8 @@ def test_day_and_amount_in_one_promise_are_told_apart() -> None:
 def test_per_period_amounts_are_recurring_and_one_off_amounts_are_not() -> None:
     monthly = understand("puedo dar 150 mil mensuales", "es-CO", TODAY)
     weekly = understand("I can do $50 a week", "en-US", TODAY)
+    por_mes = understand("consigo pagar 200 reais por mês", "pt-BR", TODAY)
+    assert (por_mes.amount, por_mes.recurring) == (Decimal("200"), True)
     once = understand("solo tengo 2 millones, ¿me lo reciben?", "es-CO", TODAY)
     assert (monthly.amount, monthly.recurring) == (Decimal("150000"), True)
     assert (weekly.amount, weekly.recurring) == (Decimal("50"), True)
@@ -102,6 +104,13 @@ def test_n_instalments_of_x_offer_x_per_instalment() -> None:
         assert result.intent is Intent.OFFER_AMOUNT, text
         assert (result.installments, result.amount, result.recurring) == (
             count, Decimal(each), True), text
+
+
+def test_cents_are_kept_as_cents_in_the_output() -> None:
+    result = understand("I'll send $1,500.50 on Dec 31", "en-US", TODAY)
+    assert result.as_json()["amount"] == "1500.50"
+    whole = understand("terça consigo pagar R$ 1.200,00", "pt-BR", TODAY)
+    assert whole.as_json()["amount"] == "1200"
 
 
 def test_an_amount_refused_is_no_offer() -> None:
