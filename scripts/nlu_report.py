@@ -54,6 +54,7 @@ class FileReport:
     count: int = 0
     correct: int = 0
     confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
+    by_locale: Counter[tuple[str, bool]] = field(default_factory=Counter)
     entity_total: Counter[str] = field(default_factory=Counter)
     entity_correct: Counter[str] = field(default_factory=Counter)
     errors: list[dict[str, Any]] = field(default_factory=list)
@@ -63,6 +64,7 @@ class FileReport:
         self.count += 1
         gold_intent, got_intent = example["intent"], predicted["intent"]
         self.confusion[(gold_intent, got_intent)] += 1
+        self.by_locale[(str(example.get("locale")), gold_intent == got_intent)] += 1
         wrong: list[str] = []
         if gold_intent == got_intent:
             self.correct += 1
@@ -105,6 +107,11 @@ class FileReport:
             "count": self.count,
             "intent_accuracy": self.correct / self.count if self.count else 0.0,
             "per_intent": self.per_intent(),
+            "per_locale_accuracy": {
+                locale: self.by_locale[(locale, True)]
+                / (self.by_locale[(locale, True)] + self.by_locale[(locale, False)])
+                for locale in sorted({loc for loc, _ in self.by_locale})
+            },
             "entities": {
                 e: {"exact": self.entity_correct[e] / self.entity_total[e] if self.entity_total[e]
                     else 1.0, "compared": self.entity_total[e]}
@@ -144,6 +151,8 @@ def render(report: FileReport, show_errors: bool) -> str:
     n = report.numbers()
     lines = [f"== {report.name}: {report.count} examples",
              f"intent accuracy: {n['intent_accuracy']:.1%} ({report.correct}/{report.count})",
+             "by locale: " + ", ".join(f"{loc} {acc:.1%}"
+                                       for loc, acc in n["per_locale_accuracy"].items()),
              "", f"{'intent':<22}{'precision':>10}{'recall':>8}{'f1':>7}{'support':>9}"]
     for intent, row in sorted(n["per_intent"].items(), key=lambda kv: kv[1]["f1"]):
         lines.append(f"{intent:<22}{row['precision']:>10.2f}{row['recall']:>8.2f}"
