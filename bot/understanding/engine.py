@@ -78,6 +78,7 @@ class _Evidence:
     when_kind: str | None
     installments: int | None
     per_period: bool
+    deferred: bool  # "until", "hasta", "só": paying is put off to the day named
     reason: Reason | None
     said_past: bool  # a past day is named ("ayer", "last week")
     question: bool  # the message asks something ("?")
@@ -164,6 +165,7 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
         when_kind=when_kind,
         installments=_installments(lex, spaced, tokens),
         per_period=bool(lex.per_period.search(spaced, tokens)),
+        deferred=bool(lex.deferrals.search(spaced, tokens)),
         reason=reason,
         said_past=said_past,
         question="?" in tokens,
@@ -190,6 +192,8 @@ def _decide(ev: _Evidence) -> tuple[Intent, float, float]:
     bump = _bumper(scores, ev.vetoed)
     future = ev.when_kind is not None and ev.when_kind not in _TODAY_KINDS
     paying = max(scores.get(Intent.PROMISE_TO_PAY, 0.0), scores.get(Intent.WILL_PAY_NOW, 0.0))
+    if ev.deferred and future:
+        paying = max(paying, 2.0)  # "no puedo sino hasta el 30" promises the 30th
     if ev.amount is None and Intent.OFFER_AMOUNT in scores:
         scores[Intent.OFFER_AMOUNT] = 1.0  # an offer names an amount
     if ev.reason is not None:

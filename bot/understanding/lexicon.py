@@ -107,6 +107,8 @@ class Lexicon:
     dates: PhraseIndex[str]
     installments: PhraseIndex[str]
     per_period: PhraseIndex[str]
+    # "no puedo hasta el 30", "can't pay till next month": a day that postpones is a promise.
+    deferrals: PhraseIndex[str]
     numbers: NumberWords
     weekdays: Mapping[str, int]
     months: Mapping[str, int]
@@ -249,6 +251,9 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
     per_period: PhraseIndex[str] = PhraseIndex()
     for phrase in money.get("per_period", []):
         per_period.add(compiler.compile(phrase), phrase)
+    deferrals: PhraseIndex[str] = PhraseIndex()
+    for phrase in dates.get("deferral", []):
+        deferrals.add(compiler.compile(phrase), phrase)
 
     months_keyed = keyed_map(months)
     weekdays_keyed = keyed_map(weekdays)
@@ -264,6 +269,7 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
         dates=date_index,
         installments=installments,
         per_period=per_period,
+        deferrals=deferrals,
         numbers=numbers,
         weekdays=weekdays_keyed,
         months=months_keyed,

@@ -111,3 +111,21 @@ def test_dates_cross_into_the_new_year() -> None:
     assert result.date == date(2027, 1, 2)
     end = understand("a fin de mes le pago", "es-CO", date(2026, 12, 23))
     assert end.date == date(2026, 12, 31)
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "expected"),
+    [("es-CO", "no puedo sino hasta el 30", date(2026, 11, 30)),
+     ("en-US", "can't pay till friday", date(2026, 11, 20)),
+     ("pt-BR", "só consigo pagar dia 25", date(2026, 11, 25))],
+)
+def test_putting_payment_off_to_a_day_is_a_promise_for_that_day(
+    locale: str, text: str, expected: date
+) -> None:
+    result = understand(text, locale, WED)
+    assert (result.intent, result.date) == (Intent.PROMISE_TO_PAY, expected)
+
+
+def test_putting_payment_off_without_a_day_is_cant_pay() -> None:
+    result = understand("no puedo pagar hasta que consiga trabajo", "es-CO", WED)
+    assert result.intent is Intent.CANT_PAY
