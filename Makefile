@@ -52,5 +52,9 @@ lint: install
 	$(BIN)/ruff check bot storage tests
 	$(BIN)/mypy
 
+# Accuracy of bot/understanding on the labelled sets (tests/understanding/data/*.jsonl).
+nlu-report: install
+	$(BIN)/python scripts/nlu_report.py $(NLU_REPORT_ARGS)
+
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,222 @@
+"""The day a debtor means, from the date phrases the lexicon found, always today or later.
+
+Each phrase kind ("tomorrow", "weekday", "day_of_month", ...) is data in the language files;
+what day a kind means is here, once for every language. When a message names several days
+the most specific wins ("el lunes 15" is the 15th; "hoy no, el viernes" is Friday), and a
+day said in the past ("el viernes pasado", "ayer") is no date at all.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+
+from bot.understanding.lexicon import Lexicon
+
+# Most specific first: an explicit calendar day beats a weekday, which beats "soon".
+_PRIORITY = (
+    "day_month", "day_next_month", "day_of_month", "in_n", "weekday_after", "weekday",
+    "day_after_tomorrow",
+    "tomorrow", "end_of_month", "fortnight", "start_of_month", "next_week", "weekend",
+    "next_month", "today", "now",
+)
+# A period, not a day: the debtor promises but names no day ("next week").
+_VAGUE = frozenset({"next_week", "next_month"})
+_RANK = {kind: rank for rank, kind in enumerate(_PRIORITY)}
+_DIGITS_RE = re.compile(r"^\d+$")
+
+
+def last_day(year: int, month: int) -> date:
+    """The last day of a month."""
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, clipped to the end of a shorter month."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def next_weekday(today: date, weekday: int) -> date:
+    """The next such weekday after today (a week ahead when it is today)."""
+    return today + timedelta(days=(weekday - today.weekday()) % 7 or 7)
+
+
+def day_of_month(today: date, day: int) -> date | None:
+    """The next `day` of a month strictly after today ("el 15" on the 15th is next month's)."""
+    if not 1 <= day <= 31:
+        return None
+    year, month = today.year, today.month
+    for _ in range(3):
+        if day <= calendar.monthrange(year, month)[1] and date(year, month, day) > today:
+            return date(year, month, day)
+        month += 1
+        if month == 13:
+            year, month = year + 1, 1
+    return None
+
+
+def day_and_month(today: date, day: int, month: int, year: int | None = None) -> date | None:
+    """A calendar day; without a year, the next time it comes."""
+    if not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(2024, month)[1]:
+        return None
+    if year is not None:
+        year = year + 2000 if year < 100 else year
+        try:
+            return date(year, month, day)
+        except ValueError:
+            return None
+    for candidate_year in (today.year, today.year + 1):
+        try:
+            candidate = date(candidate_year, month, day)
+        except ValueError:  # 29 February
+            continue
+        if candidate >= today:
+            return candidate
+    return None
+
+
+def fortnight(today: date) -> date:
+    """Payday of a fortnight ("la quincena"): the 15th or the month's last day, the next one."""
+    if today.day < 15:
+        return today.replace(day=15)
+    return last_day(today.year, today.month)
+
+
+class DateReader:
+    """Turns the date phrases found in one text into the one day meant."""
+
+    def __init__(self, lexicon: Lexicon, number: NumberParser) -> None:
+        self.lex = lexicon
+        self.number = number
+
+    def read(
+        self, text: str, tokens: Sequence[str], today: date
+    ) -> tuple[date | None, str | None, bool]:
+        """The day meant, the kind of phrase that said it, and whether a past day is named.
+
+        No day gives (None, None, ...); a vague period ("next week") gives (None, "next_week").
+        """
+        hits = self.lex.dates.search(text, tokens)
+        past = [m.span() for kind, m in hits if kind == "past"]
+        best: tuple[int, int, date | None, str] | None = None
+        for kind, match in hits:
+            if kind == "past":
+                continue
+            if any(m_start < match.end() and match.start() < m_end for m_start, m_end in past):
+                continue  # "el viernes pasado"
+            found = self._resolve(kind, match.group().split(), today)
+            if kind in _VAGUE:
+                found = None  # "la otra semana": a promise, but no day to hold them to
+            elif found is None or found < today:
+                continue
+            key = (_RANK[kind], -match.start(), found, kind)
+            # Same kind named twice ("el 15 ... o el 20"): the later one is usually the fix.
+            if best is None or key[:2] < best[:2]:
+                best = key
+        if best is None:
+            return None, None, bool(past)
+        return best[2], best[3], bool(past)
+
+    def _numbers(self, words: Sequence[str]) -> list[int]:
+        values: list[int] = []
+        i = 0
+        while i < len(words):
+            value, used = self.number(words, i)
+            if value is not None and used > 0:
+                if value == value.to_integral():
+                    values.append(int(value))
+                i += used
+            else:
+                i += 1
+        return values
+
+    def _resolve(self, kind: str, words: list[str], today: date) -> date | None:
+        lex = self.lex
+        if kind in ("today", "now"):
+            return today
+        if kind == "tomorrow":
+            return today + timedelta(days=1)
+        if kind == "day_after_tomorrow":
+            return today + timedelta(days=2)
+        if kind == "end_of_month":
+            return last_day(today.year, today.month)
+        if kind == "fortnight":
+            return fortnight(today)
+        if kind == "start_of_month":
+            return today if today.day == 1 else add_months(today.replace(day=1), 1)
+        if kind == "next_month":
+            return add_months(today.replace(day=1), 1)
+        if kind == "next_week":
+            return today + timedelta(days=7 - today.weekday())  # next Monday
+        if kind == "weekend":
+            return today if today.weekday() >= 5 else next_weekday(today, 5)
+        if kind in ("weekday", "weekday_after"):
+            weekday = next((lex.weekdays[w] for w in words if w in lex.weekdays), None)
+            if weekday is None:
+                return None
+            if kind == "weekday_after":
+                monday = today + timedelta(days=7 - today.weekday())
+                return monday + timedelta(days=weekday)
+            return next_weekday(today, weekday)
+        numbers = self._numbers(words)
+        if kind == "day_of_month":
+            return day_of_month(today, numbers[-1]) if numbers else None
+        if kind == "day_next_month":
+            if not numbers:
+                return None
+            next_first = add_months(today.replace(day=1), 1)
+            return day_and_month(next_first, numbers[0], next_first.month, next_first.year)
+        if kind == "in_n":
+            unit = next((lex.date_units[w] for w in words if w in lex.date_units), None)
+            count = numbers[0] if numbers else 1
+            if unit is None or count > 366:
+                return None
+            if unit < 0:
+                return add_months(today, count)
+            return today + timedelta(days=unit * count)
+        if kind == "day_month":
+            month = next((lex.months[w] for w in words if w in lex.months), None)
+            if month is not None:
+                return day_and_month(today, numbers[0], month) if numbers else None
+            digits = [int(w) for w in words if _DIGITS_RE.match(w)]
+            if len(digits) < 2:
+                return None
+            first, second = digits[0], digits[1]
+            year = digits[2] if len(digits) > 2 else None
+            if lex.numeric_date_order == "mdy":
+                first, second = second, first
+            return day_and_month(today, first, second, year) or day_and_month(
+                today, second, first, year
+            )
+        return None
+
+
+class NumberParser:
+    """Reads a small number (digits or words) at a position: for days and counts."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.words = lexicon.numbers
+
+    def __call__(self, tokens: Sequence[str], i: int) -> tuple[Decimal | None, int]:
+        """(value, tokens used) of the number starting at `tokens[i]`, or (None, 0)."""
+        token = tokens[i]
+        if _DIGITS_RE.match(token):
+            return Decimal(token), 1
+        values = self.words.values
+        if token not in values:
+            return None, 0
+        total = values[token]
+        used = 1
+        # "treinta y cinco", "vinte e cinco", "twenty five".
+        j = i + 1
+        if j < len(tokens) and tokens[j] in self.words.connectors:
+            j += 1
+        if j < len(tokens) and tokens[j] in values and total % 10 == 0 and values[tokens[j]] < 10:
+            total += values[tokens[j]]
+            used = j - i + 1
+        return total, used

@@ -1,0 +1,301 @@
+"""Loads the per-language data files once and compiles them into a `Lexicon` per locale.
+
+A locale's data is `data/common.toml`, then `data/<language>.toml`, then
+`data/<language>_<REGION>.toml` when it exists: tables merge key by key, lists are extended
+and plain values replaced, so a country file only says how the country differs ("cancelé"
+is "I paid" in Colombia; "500 lucas" is 500,000 in Chile). Adding a country is adding a file.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from bot.understanding.patterns import PhraseCompiler, PhraseIndex
+from bot.understanding.text import Normalizer, SpellingKey, TypoFixer, fold
+from bot.understanding.types import Intent, Reason
+
+LANGUAGES = ("es", "en", "pt")
+DEFAULT_LANGUAGE = "es"
+TIERS = {"strong": 3, "medium": 2, "weak": 1}
+DATE_KINDS = (  # the kinds written in the data files; dates.py generates the numeric ones
+    "today", "now", "tomorrow", "day_after_tomorrow", "end_of_month", "start_of_month",
+    "fortnight", "next_week", "weekend", "next_month", "past",
+)
+
+_LOCALE_RE = re.compile(r"^\s*([A-Za-z]{2,3})(?:[-_]([A-Za-z]{2}|\d{3}))?")
+
+
+def split_locale(locale: str) -> tuple[str, str | None]:
+    """("es", "CO") from "es-CO", "es_co" or "es-CO.UTF-8"; unknown languages read as Spanish."""
+    match = _LOCALE_RE.match(locale or "")
+    if match is None:
+        return DEFAULT_LANGUAGE, None
+    language = match.group(1).lower()
+    if language not in LANGUAGES:
+        return DEFAULT_LANGUAGE, None
+    region = match.group(2).upper() if match.group(2) else None
+    return language, region
+
+
+def _read(name: str) -> dict[str, Any] | None:
+    resource = resources.files("bot.understanding").joinpath("data", f"{name}.toml")
+    if not resource.is_file():
+        return None
+    return tomllib.loads(resource.read_text(encoding="utf-8"))
+
+
+def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        old = merged.get(key)
+        if isinstance(old, dict) and isinstance(value, Mapping):
+            merged[key] = _merge(old, value)
+        elif isinstance(old, list) and isinstance(value, list):
+            merged[key] = old + value
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_data(language: str, region: str | None) -> dict[str, Any]:
+    """The merged data tables for a language and optional region."""
+    data = _read("common") or {}
+    base = _read(language)
+    if base is None:
+        raise FileNotFoundError(f"no data file for language {language!r}")
+    data = _merge(data, base)
+    if region is not None:
+        override = _read(f"{language}_{region}")
+        if override is not None:
+            data = _merge(data, override)
+    return data
+
+
+@dataclass(frozen=True, slots=True)
+class NumberWords:
+    """Keyed number words of a language and the money words around amounts."""
+
+    values: Mapping[str, Decimal]  # additive words: "quinientos" -> 500
+    multipliers: Mapping[str, Decimal]  # multiply the group before: "hundred" (en)
+    scales: Mapping[str, Decimal]  # close a group: "mil", "millones", "k", "palos" (es-CO)
+    units: frozenset[str]  # slang that is money without scaling: "varos" (es-MX)
+    half: frozenset[str]
+    # Words that are a number only inside a longer one ("ciento" alone is "siento").
+    only_inside: frozenset[str]
+    connectors: frozenset[str]
+    articles: frozenset[str]  # "a hundred": a word that counts 1 only before a scale
+    ordinal_suffixes: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Everything the engine needs for one locale, compiled once."""
+
+    language: str
+    region: str | None
+    normalizer: Normalizer
+    intents: PhraseIndex[tuple[Intent, int]]
+    vetoes: PhraseIndex[Intent]
+    reasons: PhraseIndex[Reason]
+    dates: PhraseIndex[str]
+    installments: PhraseIndex[str]
+    per_period: PhraseIndex[str]
+    # "no puedo hasta el 30", "can't pay till next month": a day that postpones is a promise.
+    deferrals: PhraseIndex[str]
+    numbers: NumberWords
+    weekdays: Mapping[str, int]
+    months: Mapping[str, int]
+    date_units: Mapping[str, int]
+    numeric_date_order: str  # "dmy" or "mdy", for "15/04" against "04/15"
+    # Regexes tried at the edges of a number in the normalised text.
+    money_before: re.Pattern[str]
+    money_after: re.Pattern[str]
+    not_money_before: re.Pattern[str]
+    not_money_after: re.Pattern[str]
+    offer_cue: re.Pattern[str]
+    # Words that cancel a payment phrase right after them: "no puedo pagar", "si pago hoy".
+    blockers: re.Pattern[str]
+
+
+def _keyer_for(normalizer: Normalizer) -> Any:
+    def keyer(word: str) -> list[str]:
+        if word.startswith("emo_"):
+            return [word]  # emoji tags are kept as they are in the text
+        folded = fold(word, {})
+        expanded = normalizer.abbreviations.get(folded, folded)
+        return [normalizer.spelling.key(w) for w in expanded.split()]
+
+    return keyer
+
+
+def _edge_regex(
+    compiler: PhraseCompiler, phrases: Iterable[str], *, before: bool
+) -> re.Pattern[str]:
+    """A regex matching one of `phrases` right before (or after) a position."""
+    sources = [compiler.compile(p).regex for p in phrases]
+    if not sources:
+        return re.compile("(?!)")
+    body = "(?:" + "|".join(sources) + ")"
+    # Before a number: the phrase must end where the number starts (the text there ends in
+    # a space). After a number: the phrase must start right there.
+    # `match(text, pos)` anchors an "after" regex at the position by itself.
+    return re.compile(f"(?<= ){body}$" if before else body)
+
+
+@cache
+def lexicon_for(language: str, region: str | None) -> Lexicon:
+    """The compiled lexicon of a language and region, built on first use."""
+    data = load_data(language, region)
+    text = data.get("text", {})
+    spelling = SpellingKey.build(text.get("phonetic", []), int(text.get("collapse_repeats", 0)))
+    normalizer = Normalizer(
+        emoji=data.get("emoji", {}),
+        rewrites=tuple((re.compile(a), b) for a, b in text.get("rewrites", [])),
+        abbreviations={fold(k, {}): fold(v, {}) for k, v in data.get("abbreviations", {}).items()},
+        spelling=spelling,
+    )
+    keyer = _keyer_for(normalizer)
+
+    def keyed_map(table: Mapping[str, Any]) -> dict[str, Any]:
+        # Table words are keyed without shorthand: "k" is a thousand, not "que".
+        return {spelling.key(fold(word, {})): value for word, value in table.items()}
+
+    num = data.get("numbers", {})
+    money = data.get("money", {})
+    slang = money.get("slang", {})
+    scales = {k: Decimal(str(v)) for k, v in num.get("scales", {}).items()}
+    unit_slang: set[str] = set()
+    for word, value in slang.items():
+        if Decimal(str(value)) == 1:
+            unit_slang.update(keyer(word))
+        else:
+            scales[word] = Decimal(str(value))
+    numbers = NumberWords(
+        values={k: Decimal(str(v)) for k, v in keyed_map(num.get("values", {})).items()},
+        multipliers={k: Decimal(str(v)) for k, v in keyed_map(num.get("multipliers", {})).items()},
+        scales=keyed_map(scales),
+        units=frozenset(unit_slang),
+        half=frozenset(k for w in num.get("half", []) for k in keyer(w)),
+        only_inside=frozenset(spelling.key(fold(w, {})) for w in num.get("only_inside", [])),
+        connectors=frozenset(k for w in num.get("connectors", []) for k in keyer(w)),
+        articles=frozenset(k for w in num.get("articles", []) for k in keyer(w)),
+        ordinal_suffixes=frozenset(k for w in num.get("ordinal_suffixes", []) for k in keyer(w)),
+    )
+
+    dates = data.get("dates", {})
+    weekdays = dates.get("weekdays", {})
+    months = dates.get("months", {})
+    units = dates.get("units", {})
+    # Number phrases for counts ("en 3 cuotas", "dentro de diez días"): digits, or words.
+    small = [w for w, v in num.get("values", {}).items() if 0 < v <= 100]
+    sets: dict[str, list[str]] = {k: list(v) for k, v in data.get("sets", {}).items()}
+    sets["n"] = ["<num>", "(" + "|".join(small) + ")"]
+    if num.get("connectors"):
+        tens = [w for w, v in num.get("values", {}).items() if v in range(20, 100, 10)]
+        units_words = [w for w, v in num.get("values", {}).items() if 0 < v < 10]
+        joiners = "|".join(num["connectors"])
+        sets["n"].append(f"({'|'.join(tens)}) ({joiners})? ({'|'.join(units_words)})")
+    sets["weekday"] = list(weekdays)
+    sets["month"] = list(months)
+    sets["unit"] = list(units)
+    for name in ("day_prefix", "month_joiners", "next_words", "this_words", "week_after",
+                 "in_prefix", "next_month_suffix"):
+        sets[name] = list(dates.get(name, [])) or ["zzznever"]
+    sets["money_after"] = list(money.get("after", [])) + list(slang)
+    sets["ord"] = list(num.get("ordinal_suffixes", [])) or ["zzznever"]
+    compiler = PhraseCompiler(keyer, sets)
+
+    intents: PhraseIndex[tuple[Intent, int]] = PhraseIndex()
+    vetoes: PhraseIndex[Intent] = PhraseIndex()
+    for name, table in data.get("intents", {}).items():
+        intent = Intent(name)
+        for tier, weight in TIERS.items():
+            for phrase in table.get(tier, []):
+                intents.add(compiler.compile(phrase), (intent, weight))
+        for phrase in table.get("veto", []):
+            vetoes.add(compiler.compile(phrase), intent)
+
+    reasons: PhraseIndex[Reason] = PhraseIndex()
+    for name, phrases in data.get("reasons", {}).items():
+        for phrase in phrases:
+            reasons.add(compiler.compile(phrase), Reason(name))
+
+    date_index: PhraseIndex[str] = PhraseIndex()
+    for kind in DATE_KINDS:
+        for phrase in dates.get(kind, []):
+            date_index.add(compiler.compile(phrase), kind)
+    generated = {
+        "day_month": ["<n> <ord>? <month_joiners>? <month>",
+                      "<day_prefix> <n> <ord>? <month_joiners>? <month>",
+                      "<month> <n>", "<num> / <num> (/ <num>)?"],
+        "day_next_month": ["<day_prefix>? <n> <ord>? <next_month_suffix>"],
+        "weekday_after": ["<weekday> <week_after>", "<week_after> (<this_words>)? <weekday>"],
+        "weekday": ["<weekday>"],
+        "day_of_month": ["<day_prefix> <num>", "<weekday> <num>"],
+        "in_n": ["<in_prefix> <n> <unit>"],
+    }
+    for kind, phrases in generated.items():
+        for phrase in phrases:
+            date_index.add(compiler.compile(phrase), kind)
+
+    installments: PhraseIndex[str] = PhraseIndex()
+    for phrase in data.get("installments", {}).get("phrases", []):
+        installments.add(compiler.compile(phrase), phrase)
+    per_period: PhraseIndex[str] = PhraseIndex()
+    for phrase in money.get("per_period", []):
+        per_period.add(compiler.compile(phrase), phrase)
+    deferrals: PhraseIndex[str] = PhraseIndex()
+    for phrase in dates.get("deferral", []):
+        deferrals.add(compiler.compile(phrase), phrase)
+
+    months_keyed = keyed_map(months)
+    weekdays_keyed = keyed_map(weekdays)
+    not_before = [*money.get("not_before", []), "<weekday>", "<month>", "/"]
+    not_after = [*money.get("not_after", []), "(<month_joiners>)? <month>", "<unit>"]
+    lexicon = Lexicon(
+        language=language,
+        region=region,
+        normalizer=normalizer,
+        intents=intents,
+        vetoes=vetoes,
+        reasons=reasons,
+        dates=date_index,
+        installments=installments,
+        per_period=per_period,
+        deferrals=deferrals,
+        numbers=numbers,
+        weekdays=weekdays_keyed,
+        months=months_keyed,
+        date_units=keyed_map(units),
+        numeric_date_order=str(dates.get("numeric_order", "dmy")),
+        money_before=_edge_regex(compiler, money.get("before", []), before=True),
+        money_after=_edge_regex(compiler, ["<money_after>"], before=False),
+        not_money_before=_edge_regex(compiler, not_before, before=True),
+        not_money_after=_edge_regex(compiler, not_after, before=False),
+        # The cue may be two words away from the amount: "puedo dar unos 200 mil", "pagar R$ 50".
+        offer_cue=_edge_regex(
+            compiler, [f"({c}) <any>? <any>?" for c in money.get("offer_cues", [])], before=True
+        ),
+        blockers=_edge_regex(compiler, text.get("blockers", []), before=True),
+    )
+    # Only now is the vocabulary complete: every word the phrases and tables name.
+    # Scale and slang words are no typo targets: "varias" must not become "barras" (1000).
+    vocabulary = set(compiler.words) - set(numbers.scales) - set(numbers.units)
+    for table in (numbers.values, months_keyed, weekdays_keyed):
+        vocabulary.update(table)
+    protected = {k for w in text.get("known", []) for k in keyer(w)}
+    normalizer.typos = TypoFixer(vocabulary, protected)
+    return lexicon
+
+
+def lexicon_for_locale(locale: str) -> Lexicon:
+    """The lexicon for a BCP-47-ish tag ("es-CO", "pt_BR", "en")."""
+    language, region = split_locale(locale)
+    return lexicon_for(language, region)

@@ -1,0 +1,131 @@
+"""The day a debtor promises, in each language's ways of saying it; never before today."""
+
+from datetime import date
+
+import pytest
+
+from bot.understanding import Intent, understand
+
+WED = date(2026, 11, 18)  # a Wednesday in the middle of a month
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "today", "expected"),
+    [
+        # Spanish
+        ("es-CO", "te pago el viernes", WED, date(2026, 11, 20)),
+        ("es-CO", "le pago el miércoles", WED, date(2026, 11, 25)),  # strictly after today
+        ("es-MX", "mañana le deposito", WED, date(2026, 11, 19)),
+        ("es-MX", "mañana en la mañana le pago", WED, date(2026, 11, 19)),
+        ("es-CL", "pasado mañana le pago", WED, date(2026, 11, 20)),
+        ("es-CO", "le pago el 15", WED, date(2026, 12, 15)),
+        ("es-CO", "le pago el 20", WED, date(2026, 11, 20)),
+        ("es-PE", "le cancelo el 2 de abril", WED, date(2027, 4, 2)),
+        ("es-CO", "a fin de mes le pago", WED, date(2026, 11, 30)),
+        ("es-MX", "le pago cuando me llegue la quincena", WED, date(2026, 11, 30)),
+        ("es-MX", "le pago en la quincena", date(2026, 11, 3), date(2026, 11, 15)),
+        ("es-CO", "dentro de 10 días le pago", date(2026, 12, 28), date(2027, 1, 7)),
+        ("es-CO", "me comprometo a pagar el 5 del otro mes", WED, date(2026, 12, 5)),
+        ("es-CL", "el lunes 14 le pago", date(2026, 12, 9), date(2026, 12, 14)),
+        ("es-PE", "en 3 dias le pago", WED, date(2026, 11, 21)),
+        ("es-CO", "le pago el 31", date(2027, 2, 10), date(2027, 3, 31)),
+        # English
+        ("en-US", "I'll pay on Friday", WED, date(2026, 11, 20)),
+        ("en-US", "i'll pay at the end of the month", WED, date(2026, 11, 30)),
+        ("en-US", "I'll send it on the 30th", date(2027, 2, 27), date(2027, 3, 30)),
+        ("en-US", "i'll pay tomorrow", WED, date(2026, 11, 19)),
+        ("en-US", "ill pay the day after tomorrow", date(2026, 12, 31), date(2027, 1, 2)),
+        ("en-US", "I will pay in 10 days", WED, date(2026, 11, 28)),
+        ("en-US", "I'll send $200 on Dec 31", WED, date(2026, 12, 31)),
+        ("en-US", "next Monday I'm sending it", date(2027, 2, 19), date(2027, 2, 22)),
+        # Portuguese
+        ("pt-BR", "pago no fim do mês", WED, date(2026, 11, 30)),
+        ("pt-BR", "pago dia 20", WED, date(2026, 11, 20)),
+        ("pt-BR", "sexta-feira eu pago sem falta", WED, date(2026, 11, 20)),
+        ("pt-BR", "amanhã faço o pix", WED, date(2026, 11, 19)),
+        ("pt-BR", "depois de amanhã te pago", WED, date(2026, 11, 20)),
+        ("pt-BR", "daqui a 10 dias consigo pagar", WED, date(2026, 11, 28)),
+        ("pt-BR", "pago dia 10 do mês que vem", WED, date(2026, 12, 10)),
+    ],
+)
+def test_a_promised_day_is_the_next_such_day(
+    locale: str, text: str, today: date, expected: date
+) -> None:
+    result = understand(text, locale, today)
+    assert result.intent is Intent.PROMISE_TO_PAY, result
+    assert result.date == expected
+
+
+@pytest.mark.parametrize(
+    ("locale", "text"),
+    [("es-CO", "hoy le pago"), ("es-CL", "hoy en la noche le pago las 60 lucas"),
+     ("en-US", "i'll take care of it tonight"), ("pt-BR", "vou pagar o boleto hoje ainda"),
+     ("pt-BR", "hj eu pago")],
+)
+def test_paying_today_is_will_pay_now_dated_today(locale: str, text: str) -> None:
+    result = understand(text, locale, WED)
+    assert result.intent is Intent.WILL_PAY_NOW, result
+    assert result.date == WED
+
+
+@pytest.mark.parametrize(
+    ("locale", "text"),
+    [("es-CO", "ya mismo pago"), ("es-MX", "ahorita le transfiero"), ("es-CL", "al tiro le pago"),
+     ("en-US", "paying right now"), ("pt-BR", "pago agora mesmo")],
+)
+def test_paying_right_now_is_will_pay_now_without_a_day(locale: str, text: str) -> None:
+    result = understand(text, locale, WED)
+    assert result.intent is Intent.WILL_PAY_NOW, result
+    assert result.date is None
+
+
+@pytest.mark.parametrize(
+    ("locale", "text"),
+    [("es-PE", "la siguiente semana le cancelo"), ("es-MX", "la semana que entra le deposito"),
+     ("en-US", "i'll have it next week"), ("pt-BR", "semana que vem eu pago")],
+)
+def test_next_week_is_a_promise_without_a_day(locale: str, text: str) -> None:
+    result = understand(text, locale, WED)
+    assert (result.intent, result.date) == (Intent.PROMISE_TO_PAY, None)
+
+
+def test_a_past_day_is_no_date() -> None:
+    paid = understand("ya pagué el viernes pasado", "es-CO", WED)
+    mailed = understand("I mailed a check on the 3rd", "en-US", WED)
+    assert (paid.intent, paid.date) == (Intent.ALREADY_PAID, None)
+    assert (mailed.intent, mailed.date) == (Intent.ALREADY_PAID, None)
+
+
+def test_the_most_specific_day_wins() -> None:
+    result = understand("hoy no puedo, el lunes a primera hora le pago", "es-CO", WED)
+    assert (result.intent, result.date) == (Intent.PROMISE_TO_PAY, date(2026, 11, 23))
+
+
+def test_a_day_asked_about_in_a_discount_question_is_not_kept() -> None:
+    result = understand("si pago todo hoy me rebajan los intereses?", "es-PE", WED)
+    assert (result.intent, result.date) == (Intent.REQUEST_DISCOUNT, None)
+
+
+def test_dates_cross_into_the_new_year() -> None:
+    result = understand("le pago el 2 de enero", "es-CO", date(2026, 12, 27))
+    assert result.date == date(2027, 1, 2)
+    end = understand("a fin de mes le pago", "es-CO", date(2026, 12, 23))
+    assert end.date == date(2026, 12, 31)
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "expected"),
+    [("es-CO", "no puedo sino hasta el 30", date(2026, 11, 30)),
+     ("en-US", "can't pay till friday", date(2026, 11, 20)),
+     ("pt-BR", "só consigo pagar dia 25", date(2026, 11, 25))],
+)
+def test_putting_payment_off_to_a_day_is_a_promise_for_that_day(
+    locale: str, text: str, expected: date
+) -> None:
+    result = understand(text, locale, WED)
+    assert (result.intent, result.date) == (Intent.PROMISE_TO_PAY, expected)
+
+
+def test_putting_payment_off_without_a_day_is_cant_pay() -> None:
+    result = understand("no puedo pagar hasta que consiga trabajo", "es-CO", WED)
+    assert result.intent is Intent.CANT_PAY
