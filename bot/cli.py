@@ -237,6 +237,17 @@ async def cmd_admin_create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_understand(args: argparse.Namespace) -> int:
+    from bot.understanding.cli import run
+
+    try:
+        today = date.fromisoformat(args.today) if args.today else date.today()
+    except ValueError:
+        raise CommandError(f"--today {args.today!r} is not a date (YYYY-MM-DD)") from None
+    # Pure and fast: no database, no event loop work; one reading per input line.
+    return run(sys.stdin, sys.stdout, args.locale, today)
+
+
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -282,6 +293,12 @@ def parser() -> argparse.ArgumentParser:
     show.add_argument("debtor_id")
     show.add_argument("--json", action="store_true", help="one JSON document")
     show.set_defaults(func=cmd_debtor_show)
+
+    understand = sub.add_parser("understand", help="read debtor texts: JSON lines in and out")
+    understand.add_argument("--locale", default="es-CO",
+                            help="locale of lines without their own (default es-CO)")
+    understand.add_argument("--today", help="the reading date, YYYY-MM-DD (default today)")
+    understand.set_defaults(func=cmd_understand)
 
     admin = sub.add_parser("admin", help="web admin users").add_subparsers(
         dest="admin_cmd", required=True)

@@ -88,3 +88,19 @@ def test_admin_users_are_created_with_a_password_from_stdin(recobro) -> None:  #
                    stdin="x" * 10 + "\n").returncode == 0
     short = recobro("admin", "create-user", "leo", "--password-stdin", stdin="corta\n")
     assert short.returncode == 2 and "at least 8 characters" in short.stderr
+
+
+def test_understand_reads_json_lines_and_answers_one_line_each() -> None:
+    lines = ['{"text": "puedo dar 150 mil mensuales"}',
+             '{"text": "Dá para parcelar em 5 vezes?", "locale": "pt-BR"}',
+             "not json"]
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "understand", "--today",
+                             "2026-11-24"], input="\n".join(lines) + "\n", text=True,
+                            capture_output=True, cwd=ROOT, timeout=60)
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert out[0] == {"intent": "offer_amount", "amount": "150000", "date": None,
+                      "installments": None, "recurring": True, "reason": None,
+                      "confidence": out[0]["confidence"]}
+    assert (out[1]["intent"], out[1]["installments"]) == ("request_plan", 5)
+    assert out[2] == {"error": "line 3: not JSON (Expecting value)"}
+    assert result.returncode == 1
