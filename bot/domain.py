@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.money import Money
+from bot.negotiation import Limits
 from bot.understanding.types import Understanding
 
 
@@ -76,6 +77,7 @@ class DebtorView:
     opted_out: frozenset[str] = frozenset()
     third_party: bool = False
     identity_verified: bool = False
+    document_last4: str | None = None  # what the debtor answers to prove who they are
 
     @property
     def zone(self) -> ZoneInfo:
@@ -131,19 +133,28 @@ class PolicyView:
 
     version: int = 0
     cadence_offsets: tuple[int, ...] = (-3, 0, 3, 7, 15, 30, 45)
+    cadence_stages: Mapping[int, str] = field(default_factory=dict)  # offset -> stage override
     send_hour: int = 9  # preferred local hour for automatic messages
     send_minute: int = 0
-    max_postpone_days: int = 30
-    promise_grace_days: int = 1
     payment_claim_pause_days: int = 5
     why_question_allowed: bool = True
     identity_required: bool = False  # the preset wants the debtor identified before disclosure
-    limits: Mapping[str, Any] = field(default_factory=dict)
+    limits: Limits = field(default_factory=Limits)
     # The segment's override of the country's contact-rules preset (bot.compliance schema).
     compliance: Mapping[str, Any] = field(default_factory=dict)
     # Channels to try for messages the bot starts, in order; empty: the debtor's preferred.
     channel_order: tuple[str, ...] = ()
     disabled_channels: frozenset[str] = frozenset()
+
+    @property
+    def max_postpone_days(self) -> int:
+        """How far ahead a promise to pay may go."""
+        return self.limits.max_postpone_days
+
+    @property
+    def promise_grace_days(self) -> int:
+        """Days after a promised or instalment date before the payment counts as missed."""
+        return self.limits.grace_days
 
 
 @dataclass(frozen=True, slots=True)

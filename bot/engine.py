@@ -37,6 +37,7 @@ from bot.domain import (
     TimerFired,
     clean_text,
 )
+from bot.flows import negotiation as negotiation_flow
 from bot.flows.core import (
     CloseAgreement,
     Conversation,
@@ -51,8 +52,10 @@ from bot.flows.core import (
     Send,
     SetInvoiceStatus,
     State,
+    VerifyIdentity,
 )
 from bot.money import Money
+from bot.negotiation import Authority, Offer, violations
 from bot.policies import policies_for
 from bot.texts import Renderer, to_json
 from bot.understanding import Understanding, understand
@@ -362,6 +365,10 @@ class Engine:
                     await repo.cancel_pending_outbox(session, debtor_id=debtor.id, now=now,
                                                      channel=None if opted == "*" else opted,
                                                      reason="opted out")
+                case VerifyIdentity():
+                    debtor.identity_verified_at = now
+                    session.add(EventRow(at=now, debtor_id=debtor.id, actor="debtor",
+                                         kind="identity.verified", data={}))
                 case MarkThirdParty():
                     debtor.third_party_at = now
                     await repo.cancel_pending_outbox(session, debtor_id=debtor.id, now=now,
@@ -425,6 +432,7 @@ class Engine:
 
     async def _create_agreement(self, session: AsyncSession, debtor_id: int, ctx: Context,
                                 action: CreateAgreement, now: datetime) -> None:
+        _guard_limits(action, ctx)
         # One running agreement at a time: a new one replaces the old.
         await session.exec(
             update(Agreement).where(col(Agreement.debtor_id) == debtor_id,
@@ -435,15 +443,18 @@ class Engine:
             debtor_id=debtor_id, kind=action.kind, status="active",
             currency=action.schedule[0][1].currency, total_minor=total,
             discount_percent=action.discount_percent, policy_version=ctx.policy.version,
-            terms=dict(action.terms), created_at=now, confirmed_at=now)
+            source=action.authority, terms=dict(action.offer), created_at=now,
+            confirmed_at=now)
         session.add(agreement)
         await session.flush()
         session.add_all(Installment(agreement_id=agreement.id, seq=n, due_on=day,  # type: ignore[arg-type]
                                     amount_minor=amount.minor)
                         for n, (day, amount) in enumerate(action.schedule, start=1))
-        session.add(EventRow(at=now, debtor_id=debtor_id, actor="debtor", kind="agreement.created",
+        session.add(EventRow(at=now, debtor_id=debtor_id, actor="debtor",
+                             kind="agreement.created",
                              data={"agreement_id": agreement.id, "kind": action.kind,
-                                   "total_minor": total, "policy_version": ctx.policy.version}))
+                                   "total_minor": total, "policy_version": ctx.policy.version,
+                                   "authority": action.authority, "offer": dict(action.offer)}))
 
     async def _set_reminder(self, session: AsyncSession, debtor_id: int, at: datetime | None,
                             now: datetime) -> None:
@@ -456,6 +467,27 @@ class Engine:
 
 
 # Rows to views -------------------------------------------------------------------------
+
+
+class AgreementOutsideLimits(RuntimeError):
+    """A flow asked to record an agreement the limits forbid: never written, never sent."""
+
+
+def _guard_limits(action: CreateAgreement, ctx: Context) -> None:
+    """The last guard: no agreement is written that breaks a limit, whatever a flow decided.
+
+    Raising rolls back the whole step, the confirmation message to the debtor included; the
+    inbound message is kept as failed for staff to see.
+    """
+    situation = negotiation_flow.situation(ctx)
+    if situation is None:
+        raise AgreementOutsideLimits("an agreement without a debt")
+    offer = Offer.from_dict(action.offer)
+    broken = violations(offer, situation, ctx.policy.limits, Authority(action.authority))
+    if broken:
+        raise AgreementOutsideLimits(
+            f"refusing agreement for debtor {ctx.debtor.external_id}: "
+            + "; ".join(f"{v.rule}: {v.message}" for v in broken))
 
 
 def _with_contact_rules(policy: PolicyView, debtor: Debtor) -> PolicyView:
@@ -473,7 +505,8 @@ def debtor_view(debtor: Debtor) -> DebtorView:
         country=debtor.country, timezone=debtor.timezone, segment=debtor.segment,
         channel=debtor.channel, opted_out=frozenset(debtor.opt_outs),
         third_party=debtor.third_party_at is not None,
-        identity_verified=debtor.identity_verified_at is not None)
+        identity_verified=debtor.identity_verified_at is not None,
+        document_last4=debtor.document_last4)
 
 
 def invoice_view(invoice: Invoice) -> InvoiceView:

@@ -37,6 +37,7 @@ KINDS: Mapping[str, MessageKind] = {
     "reminder_last_notice": MessageKind.LAST_NOTICE,
     "promise_reminder": MessageKind.PROMISE_REMINDER,
     "promise_broken": MessageKind.REMINDER_OVERDUE,
+    "agreement_broken": MessageKind.REMINDER_OVERDUE,
     "installment_reminder": MessageKind.INSTALLMENT_REMINDER,
     "installment_missed": MessageKind.REMINDER_OVERDUE,
     "payment_thanks": MessageKind.PAYMENT_THANKS,
@@ -51,8 +52,6 @@ KINDS: Mapping[str, MessageKind] = {
 # What a timer will most likely send, to ask the gate before the message is written.
 TIMER_KINDS: Mapping[str, MessageKind] = {
     "reminder": MessageKind.REMINDER_OVERDUE,
-    "promise_reminder": MessageKind.PROMISE_REMINDER,
-    "promise_check": MessageKind.REMINDER_OVERDUE,
     "installment_reminder": MessageKind.INSTALLMENT_REMINDER,
     "installment_check": MessageKind.REMINDER_OVERDUE,
 }

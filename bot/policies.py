@@ -1,47 +1,128 @@
-"""The segment policy the flows read: the newest stored version, or the defaults."""
+"""Stored segment policies: the newest version of each, saving new versions, the audit.
+
+A policy version is never edited: a change (from TOML, the web admin or Telegram) writes a
+new version and an audit event with who, when, before and after. A rollback writes an old
+version's content as the newest version.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.cadence import DEFAULT_OFFSETS
 from bot.domain import PolicyView
-from storage.models import Policy
+from bot.policy_doc import DEFAULT_SEGMENT, SegmentPolicy, from_data
+from storage.models import Event, Policy
 
 
-def policy_view(version: int, data: Mapping[str, Any]) -> PolicyView:
-    """The flows' view of one stored policy document."""
-    cadence = data.get("cadence", {})
-    limits = data.get("limits", {})
-    hour, minute = (int(x) for x in str(cadence.get("send_time", "09:00")).split(":"))
-    channels = data.get("channels", {})
+def policy_view(version: int, segment: SegmentPolicy) -> PolicyView:
+    """The flows' view of one segment's policy."""
+    hour, minute = (int(x) for x in segment.cadence.send_time.split(":"))
     return PolicyView(
         version=version,
-        cadence_offsets=tuple(int(o) for o in cadence.get("offsets", DEFAULT_OFFSETS)),
+        cadence_offsets=segment.cadence.offsets,
+        cadence_stages={int(k): v for k, v in segment.cadence.stages.items()},
         send_hour=hour,
         send_minute=minute,
-        max_postpone_days=int(limits.get("max_postpone_days", 30)),
-        promise_grace_days=int(limits.get("promise_grace_days", 1)),
-        payment_claim_pause_days=int(cadence.get("payment_claim_pause_days", 5)),
-        limits=limits,
-        compliance=dict(data.get("compliance", {})),
-        channel_order=tuple(channels.get("order", ())),
-        disabled_channels=frozenset(channels.get("disabled", ())),
+        payment_claim_pause_days=segment.cadence.payment_claim_pause_days,
+        limits=segment.limits,
+        compliance=dict(segment.compliance),
+        channel_order=segment.channels.order,
+        disabled_channels=frozenset(segment.channels.disabled),
     )
 
 
-async def policies_for(session: AsyncSession, segments: Iterable[str]) -> dict[str, PolicyView]:
-    """The newest policy of each segment; segments without one get the defaults."""
+@lru_cache(maxsize=1024)
+def _view(version: int, data_json: str) -> PolicyView:
+    # Parsing limits validates them; a version never changes, so once per version suffices.
+    return policy_view(version, from_data(json.loads(data_json)))
+
+
+def view_of(row: Policy | None) -> PolicyView:
+    """The view of a stored row; without one, the built-in defaults (version 0)."""
+    if row is None:
+        return policy_view(0, SegmentPolicy())
+    return _view(row.version, json.dumps(row.data, sort_keys=True))
+
+
+async def newest(session: AsyncSession, segments: Iterable[str]) -> dict[str, Policy]:
+    """The newest stored version of each segment that has one."""
     wanted = sorted(set(segments))
-    newest = (select(Policy.segment, func.max(Policy.version).label("version"))
-              .where(col(Policy.segment).in_(wanted)).group_by(Policy.segment).subquery())
+    latest = (select(Policy.segment, func.max(Policy.version).label("version"))
+              .where(col(Policy.segment).in_(wanted)).group_by(col(Policy.segment)).subquery())
     rows = await session.exec(
-        select(Policy).join(newest, (col(Policy.segment) == newest.c.segment)
-                            & (col(Policy.version) == newest.c.version)))
-    found = {p.segment: policy_view(p.version, p.data) for p in rows.all()}
-    return {s: found.get(s, PolicyView()) for s in wanted}
+        select(Policy).join(latest, (col(Policy.segment) == latest.c.segment)
+                            & (col(Policy.version) == latest.c.version)))
+    return {p.segment: p for p in rows.all()}
+
+
+async def policies_for(session: AsyncSession, segments: Iterable[str]) -> dict[str, PolicyView]:
+    """The policy each segment runs under: its newest version, else default's, else built-in."""
+    wanted = set(segments)
+    rows = await newest(session, wanted | {DEFAULT_SEGMENT})
+    fallback = rows.get(DEFAULT_SEGMENT)
+    return {s: view_of(rows.get(s, fallback)) for s in wanted}
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """The outcome of saving one segment."""
+
+    segment: str
+    version: int | None  # None: nothing changed, no version written
+    previous: int | None
+
+
+async def save(session: AsyncSession, segment: str, policy: SegmentPolicy, *, actor: str,
+               now: datetime, comment: str | None = None) -> Saved:
+    """Write a new version of `segment` when it differs from the newest; audit the change."""
+    current = (await newest(session, [segment])).get(segment)
+    data = policy.as_data()
+    if current is not None and _same(current.data, data):
+        return Saved(segment, None, current.version)
+    version = (current.version if current else 0) + 1
+    session.add(Policy(segment=segment, version=version, data=data, created_by=actor,
+                       comment=comment, created_at=now))
+    session.add(Event(at=now, actor=actor, kind="policy.changed", data={
+        "segment": segment, "version": version,
+        "previous_version": current.version if current else None,
+        "before": current.data if current else None, "after": data,
+        "changes": diff(current.data if current else {}, data), "comment": comment}))
+    return Saved(segment, version, current.version if current else None)
+
+
+async def rollback(session: AsyncSession, segment: str, to_version: int, *, actor: str,
+                   now: datetime) -> Saved:
+    """Make an old version's content the newest version (a new version, audited)."""
+    old = (await session.exec(select(Policy).where(Policy.segment == segment,
+                                                    Policy.version == to_version))).first()
+    if old is None:
+        raise LookupError(f"segment {segment!r} has no version {to_version}")
+    return await save(session, segment, from_data(old.data), actor=actor, now=now,
+                      comment=f"rollback to version {to_version}")
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any],
+         prefix: str = "") -> list[dict[str, Any]]:
+    """Every leaf that changed: [{"field": "limits.max_installments", "before": 12, "after": 6}]."""
+    changes: list[dict[str, Any]] = []
+    for key in sorted(set(before) | set(after), key=str):
+        path = f"{prefix}{key}"
+        old, new = before.get(key), after.get(key)
+        if isinstance(old, Mapping) and isinstance(new, Mapping):
+            changes += diff(old, new, f"{path}.")
+        elif old != new:
+            changes.append({"field": path, "before": old, "after": new})
+    return changes
+
+
+def _same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)

@@ -12,9 +12,11 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from babel.dates import format_date
+from babel.numbers import format_percent
 
 from bot.i18n import babel_locale, translations
 from bot.money import Money, format_money
@@ -79,16 +81,91 @@ TEXTS: dict[str, str] = {
         "¿Qué día podrías hacer el pago de {total}? Puedes escribir, por ejemplo, «el viernes» "
         "o «el 30 de noviembre»."
     ),
-    "promise.confirm": N_("Para confirmar: pagarás {amount} el {date}. ¿Es correcto?"),
-    "promise.too_far": N_(
-        "Entendemos. Podemos esperar tu pago hasta el {max_date}. ¿Qué día antes de esa fecha "
-        "te queda bien?"
+    # Terms of an offer or agreement, written out for the debtor to confirm.
+    "terms.pay_in_full": N_("Un solo pago de {total} a más tardar el {date}."),
+    "terms.pay_in_full_discount": N_(
+        "Un solo pago de {total} a más tardar el {date}, con un descuento de {percent} sobre "
+        "tu saldo de {balance}."
     ),
-    "promise.confirmed": N_(
-        "¡Gracias, {name}! Quedó registrado tu compromiso de pago de {amount} para el {date}. "
-        "Te enviaremos un recordatorio antes de esa fecha."
+    "terms.promise": N_("Un solo pago de {total} el {date}."),
+    "terms.settlement": N_(
+        "Un pago único de {total} a más tardar el {date}: un descuento de {percent} sobre tu "
+        "saldo de {balance}."
     ),
-    "promise.declined": N_("Sin problema. ¿Qué día te queda mejor para pagar?"),
+    "terms.plan": N_("Un plan de {count} pagos:\n{lines}\nTotal: {total}."),
+    "terms.plan_charges": N_(
+        "Un plan de {count} pagos:\n{lines}\nTotal: {total}, que incluye {charges} de "
+        "intereses y cargos."
+    ),
+    "terms.line": N_("• {date}: {amount}"),
+    "offer.proposal": N_(
+        "Te proponemos lo siguiente:\n{terms}\n¿Te sirve? La propuesta es válida hasta el "
+        "{expires}."
+    ),
+    "offer.counter": N_(
+        "Gracias por tu propuesta. No podemos aceptarla tal como está, pero podemos ofrecerte "
+        "esto:\n{terms}\n¿Te sirve? La propuesta es válida hasta el {expires}."
+    ),
+    "offer.next": N_(
+        "Entiendo. Podemos ofrecerte esta otra opción:\n{terms}\n¿Te sirve? La propuesta es "
+        "válida hasta el {expires}."
+    ),
+    "offer.accepted": N_("¡Podemos hacerlo! Para confirmar:\n{terms}\n¿Lo confirmas?"),
+    "offer.expired": N_(
+        "Esa propuesta ya no está vigente. Esto es lo que podemos ofrecerte hoy:\n{terms}\n"
+        "¿Te sirve? La propuesta es válida hasta el {expires}."
+    ),
+    "offer.approved": N_(
+        "¡Buenas noticias, {name}! Nuestro equipo aprobó tu solicitud:\n{terms}\n"
+        "¿La confirmas?"
+    ),
+    "negotiation.review": N_(
+        "Tu solicitud necesita la aprobación de una persona de nuestro equipo. Te escribiremos "
+        "por aquí con la respuesta."
+    ),
+    "negotiation.review_meanwhile": N_(
+        "Tu solicitud necesita la aprobación de una persona de nuestro equipo; te escribiremos "
+        "por aquí con la respuesta. Mientras tanto, esto es lo que sí podemos ofrecerte ya:"
+        "\n{terms}\n¿Te sirve?"
+    ),
+    "negotiation.exhausted": N_(
+        "Entiendo. Le pedí a una persona de nuestro equipo que revise tu caso contigo; te "
+        "escribirá por aquí."
+    ),
+    "agreement.confirmed": N_(
+        "¡Listo, {name}! Quedó registrado tu acuerdo:\n{terms}\nTe recordaremos cada pago "
+        "antes de su fecha.\n{how_to_pay}"
+    ),
+    "installment.reminder": N_(
+        "Hola {name}, te recordamos el pago {number} de {count} de tu acuerdo: {amount} el "
+        "{date}.\n{how_to_pay}"
+    ),
+    "installment.missed": N_(
+        "Hola {name}, no hemos recibido el pago {number} de tu acuerdo ({amount}, del {date}). "
+        "¿Qué pasó? Podemos buscar juntos una nueva forma de pago."
+    ),
+    "agreement.broken_staff": N_(
+        "Hola {name}, no hemos recibido el pago de {amount} del {date} de tu acuerdo. Una "
+        "persona de nuestro equipo te escribirá por aquí para buscar una solución."
+    ),
+    # Identity before disclosure: these never mention a debt.
+    "identity.ask": N_(
+        "Hola, te escribe {creditor}. Tenemos un asunto personal para {name}. Para proteger su "
+        "privacidad, ¿nos confirmas los últimos 4 dígitos de tu documento de identidad?"
+    ),
+    "identity.again": N_(
+        "Para continuar necesitamos confirmar tu identidad: escríbenos los últimos 4 dígitos de "
+        "tu documento."
+    ),
+    "identity.mismatch": N_(
+        "Esos dígitos no coinciden con nuestros registros. ¿Puedes revisarlos y escribirlos de "
+        "nuevo?"
+    ),
+    "identity.confirmed": N_("Gracias, {name}. Ya confirmamos tu identidad."),
+    "identity.failed": N_(
+        "No pudimos confirmar tu identidad por este medio. Una persona de nuestro equipo se "
+        "pondrá en contacto contigo."
+    ),
     "promise.reminder": N_(
         "Hola {name}, te recordamos tu compromiso de pago de {amount} para el {date}. "
         "¡Gracias por cumplir!\n{how_to_pay}"
@@ -96,10 +173,6 @@ TEXTS: dict[str, str] = {
     "promise.broken": N_(
         "Hola {name}, no hemos recibido el pago de {amount} que acordamos para el {date}. "
         "¿Qué pasó? Podemos buscar juntos una nueva fecha."
-    ),
-    "promise.broken_staff": N_(
-        "Hola {name}, no hemos recibido el pago de {amount} que acordamos para el {date}. "
-        "Una persona de nuestro equipo te escribirá por aquí para buscar una solución."
     ),
     "cant_pay.ack": N_(
         "Entendemos, {name}; a veces el dinero no alcanza. Busquemos una solución juntos: "
@@ -159,6 +232,13 @@ OPTIONS: dict[str, str] = {
 
 
 @dataclass(frozen=True, slots=True)
+class Percent:
+    """A percentage for a sentence ("10" -> "10 %" in es, "10%" in en), formatted by Babel."""
+
+    value: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class Say:
     """A sentence for the debtor, by key, with the values it needs and the options it offers."""
 
@@ -210,6 +290,8 @@ def to_json(value: Any) -> Any:
     """A JSON-able form of a parameter, for the message payload and the event log."""
     if isinstance(value, Money):
         return {"$money": value.as_json()}
+    if isinstance(value, Percent):
+        return {"$percent": format(value.value, "f")}
     if isinstance(value, date):
         return {"$date": value.isoformat()}
     if isinstance(value, Say):
@@ -245,6 +327,9 @@ class Renderer:
         """One parameter as the debtor reads it."""
         if isinstance(value, Money):
             return format_money(value, self._babel)
+        if isinstance(value, Percent):
+            text = format_percent(value.value / 100, "#,##0.##%", locale=self._babel)
+            return _NBSP.sub(" ", text)
         if isinstance(value, date):
             return self.date(value)
         if isinstance(value, Say):
@@ -267,6 +352,7 @@ class Renderer:
                            locale=self._babel)
 
 
+_NBSP = re.compile("[\u00a0\u202f]")  # see bot.money: no-break spaces cost SMS segments
 _YEAR = re.compile(r"[,\s]*(?:'[^']*'\s*)?y+")
 
 

@@ -6,13 +6,14 @@ import re
 import subprocess
 import sys
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
 
 from bot.money import Money
-from bot.texts import OPTIONS, TEXTS, Renderer, Say
+from bot.texts import OPTIONS, TEXTS, Percent, Renderer, Say
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -57,7 +58,10 @@ def test_quick_reply_titles_fit_whatsapp_buttons(lang: str) -> None:
 SAMPLE = {"name": "Ana", "creditor": "Almacenes Prisma", "total": Money.of("1200000", "COP"),
           "amount": Money.of("300000", "COP"), "due_date": date(2026, 11, 10),
           "date": date(2026, 11, 27), "max_date": date(2026, 12, 24), "url": "https://pay.example",
-          "invoice": "F-1", "lines": (), "how_to_pay": "", "tax_id": "CNPJ 12.345.678/0001-90"}
+          "invoice": "F-1", "lines": (), "how_to_pay": "", "tax_id": "CNPJ 12.345.678/0001-90",
+          "percent": Percent(Decimal("10")), "balance": Money.of("1200000", "COP"),
+          "charges": Money.of("12000", "COP"), "count": 3, "number": 2, "terms": "",
+          "expires": date(2026, 11, 26)}
 
 
 @pytest.mark.parametrize("lang", CATALOGS)

@@ -239,9 +239,9 @@ async def test_a_promise_is_recorded_reminded_and_checked(
     await load(services, portfolio(row()))
     await tick(services)
     [confirm] = await say(services, "CO-001", "le pago el viernes")
-    assert "viernes, 27 de noviembre" in confirm and "$1.200.000" in confirm
+    assert "Un solo pago de $1.200.000 el viernes, 27 de noviembre." in confirm
     [recorded] = await say(services, "CO-001", "sí")
-    assert "Quedó registrado" in recorded
+    assert recorded.startswith("¡Listo, Ana! Quedó registrado tu acuerdo")
     async with services.db.transaction() as session:
         [agreement] = (await session.exec(select(Agreement))).all()
     assert (agreement.kind, agreement.status, agreement.total_minor) == (
@@ -250,7 +250,9 @@ async def test_a_promise_is_recorded_reminded_and_checked(
     assert [t[:26] for t in await tick(services)] == ["Hola Ana, te recordamos tu"]
     clock.set(at("2026-11-27T09:00:00-05:00"))
     assert await tick(services) == []  # no ordinary reminder while the promise runs
-    clock.set(at("2026-11-28T09:00:00-05:00"))
+    clock.set(at("2026-11-30T09:00:00-05:00"))
+    assert await tick(services) == []  # inside the 3 grace days
+    clock.set(at("2026-12-01T09:00:00-05:00"))
     [broken] = await tick(services)
     assert broken.startswith("Hola Ana, no hemos recibido el pago de $1.200.000")
     async with services.db.transaction() as session:
@@ -332,7 +334,8 @@ async def test_under_colombias_weekly_cap_the_promise_reminder_waits_for_the_wee
     clock.set(at("2026-11-26T09:00:00-05:00"))
     assert await tick(services) == []  # Thursday: the weekly cap holds the promise reminder
     async with services.db.transaction() as session:
-        timer = (await session.exec(select(Timer).where(Timer.kind == "promise_reminder"))).one()
+        timer = (await session.exec(select(Timer).where(
+            Timer.kind == "installment_reminder"))).one()
     assert (timer.status, timer.due_at) == ("pending", at("2026-12-01T10:00:00-05:00"))
 
 

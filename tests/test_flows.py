@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from typing import ClassVar
 
 import pytest
 
@@ -109,9 +110,10 @@ class TestReminders:
         promise = AgreementView(9, "promise", "active", Money.of("1200000", "COP"), (
             InstallmentView(1, date(2026, 11, 27), Money.of("1200000", "COP"),
                             Money.zero("COP")),))
-        d = step(Conversation(State.PROMISED), TimerFired("reminder"), ctx(agreements=(promise,)))
+        d = step(Conversation(State.AGREED), TimerFired("reminder"), ctx(agreements=(promise,)))
         assert not sends(d)
-        assert d.reminder_at is not None and d.reminder_at.date() >= date(2026, 11, 29)
+        # after the promised day and its grace days (3 by default)
+        assert d.reminder_at is not None and d.reminder_at.date() >= date(2026, 12, 1)
 
     def test_the_next_reminder_is_at_the_local_send_time_of_the_next_step(self) -> None:
         d = step(Conversation(), TimerFired("reminder"), ctx(invoice(due="2026-11-27")))
@@ -137,9 +139,12 @@ class TestAnswers:
     def test_a_promise_with_a_date_is_written_back_for_a_yes(self) -> None:
         d = step(Conversation(State.AWAITING_REASON),
                  said("le pago el viernes", Intent.PROMISE_TO_PAY, when=date(2026, 11, 27)), ctx())
-        assert d.state == State.CONFIRMING_PROMISE
-        assert sends(d)[0].say.key == "promise.confirm"
-        assert sends(d)[0].say.params["date"] == date(2026, 11, 27)
+        assert d.state == State.NEGOTIATING
+        [send] = sends(d)
+        assert send.say.key == "offer.accepted"
+        assert send.say.params["terms"].key == "terms.promise"
+        assert send.say.params["terms"].params["date"] == date(2026, 11, 27)
+        assert send.say.options == ("yes", "no")
         assert not of(d, CreateAgreement)
 
     def test_the_promise_is_recorded_only_after_the_debtor_confirms(self) -> None:
@@ -147,26 +152,33 @@ class TestAnswers:
                         said("el viernes", Intent.PROMISE_TO_PAY, when=date(2026, 11, 27)), ctx())
         conv = Conversation(proposed.state, proposed.data)
         d = step(conv, said("si", Intent.AFFIRM), ctx())
-        assert d.state == State.PROMISED
+        assert d.state == State.AGREED
         [agreement] = of(d, CreateAgreement)
-        assert agreement.kind == "promise"
+        assert (agreement.kind, agreement.authority) == ("promise", "bot")
         assert agreement.schedule == ((date(2026, 11, 27), Money.of("1200000", "COP")),)
         kinds = {s.kind: s.day for s in of(d, Schedule)}
-        assert kinds == {"promise_check": date(2026, 11, 28),
-                         "promise_reminder": date(2026, 11, 26)}
+        assert kinds == {"installment_reminder": date(2026, 11, 26),
+                         "installment_check": date(2026, 12, 1)}
+        assert sends(d)[0].say.key == "agreement.confirmed"
+        assert "negotiation" not in d.data and "offer" not in d.data
 
-    def test_saying_no_to_the_summary_asks_for_another_day(self) -> None:
+    def test_saying_no_to_the_day_written_back_asks_for_another_day(self) -> None:
         proposed = step(Conversation(State.AWAITING_DATE),
                         said("el viernes", Intent.PROMISE_TO_PAY, when=date(2026, 11, 27)), ctx())
         d = step(Conversation(proposed.state, proposed.data), said("no", Intent.DENY), ctx())
         assert d.state == State.AWAITING_DATE and not of(d, CreateAgreement)
+        assert sends(d)[0].say.key == "promise.ask_date"
 
-    def test_a_day_beyond_the_postponement_limit_is_not_accepted(self) -> None:
+    def test_a_day_beyond_the_postponement_limit_goes_to_a_person_never_a_yes(self) -> None:
         d = step(Conversation(State.AWAITING_REASON),
                  said("en enero", Intent.PROMISE_TO_PAY, when=date(2027, 1, 15)), ctx())
-        assert d.state == State.AWAITING_DATE
-        assert sends(d)[0].say.key == "promise.too_far"
-        assert sends(d)[0].say.params["max_date"] == date(2026, 12, 24)
+        assert not of(d, CreateAgreement)
+        [case] = of(d, Escalate)
+        assert case.reason == "negotiation_outside_limits"
+        assert case.note["decision"]["proposal"]["date"] == "2027-01-15"
+        [send] = sends(d)
+        assert send.say.key == "negotiation.review_meanwhile"  # and an offer inside the limits
+        assert d.state == State.NEGOTIATING
 
     def test_a_promise_without_a_day_asks_for_one(self) -> None:
         d = step(Conversation(State.AWAITING_REASON), said("voy a pagar", Intent.PROMISE_TO_PAY),
@@ -232,31 +244,42 @@ class TestAnswers:
         assert of(d, Escalate)[0].note["receipt"] is True
 
 
-class TestPromiseFollowUp:
+class TestAgreementFollowUp:
     promise = AgreementView(9, "promise", "active", Money.of("1200000", "COP"), (
-        InstallmentView(1, date(2026, 11, 23), Money.of("1200000", "COP"), Money.zero("COP")),))
+        InstallmentView(1, date(2026, 11, 20), Money.of("1200000", "COP"), Money.zero("COP")),))
+    due: ClassVar[dict[str, object]] = {"seq": 1, "count": 1, "due": "2026-11-20"}
 
     def test_the_day_before_the_debtor_is_reminded_of_their_promise(self) -> None:
-        d = step(Conversation(State.PROMISED), TimerFired("promise_reminder", "promise"),
-                 ctx(agreements=(self.promise,)))
+        tomorrow = AgreementView(9, "promise", "active", Money.of("1200000", "COP"), (
+            InstallmentView(1, date(2026, 11, 25), Money.of("1200000", "COP"),
+                            Money.zero("COP")),))
+        d = step(Conversation(State.AGREED), TimerFired("installment_reminder", "1", {
+            "seq": 1, "count": 1, "due": "2026-11-25"}), ctx(agreements=(tomorrow,)))
         assert [s.kind for s in sends(d)] == ["promise_reminder"]
 
-    def test_a_missed_promise_is_broken_and_the_debtor_asked_what_happened(self) -> None:
-        d = step(Conversation(State.PROMISED), TimerFired("promise_check", "promise"),
+    def test_a_missed_promise_is_broken_and_renegotiated_once(self) -> None:
+        d = step(Conversation(State.AGREED), TimerFired("installment_check", "1", self.due),
                  ctx(agreements=(self.promise,)))
         assert of(d, CloseAgreement) == [CloseAgreement(9, "broken")]
         assert d.state == State.AWAITING_REASON and not of(d, Escalate)
+        assert sends(d)[0].say.key == "promise.broken"
 
-    def test_a_second_broken_promise_goes_to_staff(self) -> None:
-        d = step(Conversation(State.PROMISED, {"broken_promises": 1}),
-                 TimerFired("promise_check", "promise"), ctx(agreements=(self.promise,)))
+    def test_a_second_broken_agreement_goes_to_staff(self) -> None:
+        d = step(Conversation(State.AGREED, {"broken_agreements": 1}),
+                 TimerFired("installment_check", "1", self.due), ctx(agreements=(self.promise,)))
         assert d.state == State.HUMAN
         assert of(d, Escalate)[0].reason == "broken_promise"
 
     def test_a_paid_promise_is_kept(self) -> None:
         paid = Context(ANA, (), (self.promise,), NOW, "Almacenes Prisma")
-        d = step(Conversation(State.PROMISED), TimerFired("promise_check", "promise"), paid)
+        d = step(Conversation(State.AGREED), TimerFired("installment_check", "1", self.due), paid)
         assert of(d, CloseAgreement) == [CloseAgreement(9, "kept")] and not sends(d)
+
+    def test_a_timer_from_a_replaced_agreement_does_nothing(self) -> None:
+        stale = {"seq": 1, "count": 1, "due": "2026-11-13"}
+        d = step(Conversation(State.AGREED), TimerFired("installment_check", "1", stale),
+                 ctx(agreements=(self.promise,)))
+        assert not d.actions
 
 
 @pytest.mark.parametrize("state", list(State))
@@ -271,3 +294,12 @@ def test_control_characters_are_dropped_but_lines_kept() -> None:
 
     assert clean_text("ya\x00 pag\x1bué\r\n\tgracias\x7f") == "ya pagué\r\n\tgracias"
     assert len(clean_text("a" * 50_000)) == 10_000
+
+
+def test_a_late_reminder_for_a_payment_day_already_gone_says_nothing() -> None:
+    plan = AgreementView(9, "plan", "active", Money.of("1200000", "COP"), (
+        InstallmentView(1, date(2026, 11, 20), Money.of("400000", "COP"), Money.zero("COP")),
+        InstallmentView(2, date(2026, 12, 20), Money.of("800000", "COP"), Money.zero("COP"))))
+    d = step(Conversation(State.AGREED), TimerFired("installment_reminder", "1", {
+        "seq": 1, "count": 2, "due": "2026-11-20"}), ctx(agreements=(plan,)))
+    assert not d.actions

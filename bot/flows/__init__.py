@@ -2,7 +2,8 @@
 
 States are an Enum (`State`), allowed moves a table (`TRANSITIONS`) checked at import and on
 every step. Each topic lives in its own module: reminder, inquiry (why not paid), promise,
-handoff (dispute, person, abuse, wrong number, claimed payment), optout.
+negotiation (offers within limits), agreements (their follow-up), identity, handoff (dispute,
+person, abuse, wrong number, claimed payment), optout.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.domain import Context, DebtorSaid, Event, StaffActed, TimerFired
-from bot.flows import inquiry, promise, reminder
+from bot.flows import agreements, inquiry, negotiation, reminder
 from bot.flows.core import (
     TRANSITIONS,
     Conversation,
@@ -28,13 +29,15 @@ def step(conv: Conversation, event: Event, ctx: Context) -> Decision:
             decision = inquiry.on_message(conv, event, ctx)
         case TimerFired(kind="reminder"):
             decision = reminder.on_reminder(conv, ctx)
-        case TimerFired(kind="promise_reminder"):
-            decision = promise.on_promise_reminder(conv, event, ctx)
-        case TimerFired(kind="promise_check"):
-            decision = promise.on_promise_check(conv, event, ctx)
+        case TimerFired(kind="installment_reminder"):
+            decision = agreements.on_reminder(conv, event, ctx)
+        case TimerFired(kind="installment_check"):
+            decision = agreements.on_check(conv, event, ctx)
         case StaffActed(action="return_to_bot"):
             data = {k: v for k, v in conv.data.items() if k != "human_ack"}
             decision = Decision(State.IDLE, data)
+        case StaffActed(action="approve_offer", data={"offer": dict() as offer}):
+            decision = negotiation.staff_approved(conv, ctx, offer)
         case _:
             raise FlowError(f"no flow handles {event!r}")
     if decision.state not in TRANSITIONS[conv.state]:

@@ -18,8 +18,9 @@ class State(StrEnum):
     IDLE = "idle"  # nothing asked; reminders may come
     AWAITING_REASON = "awaiting_reason"  # we asked why the debtor has not paid
     AWAITING_DATE = "awaiting_date"  # we asked on which day they can pay
-    CONFIRMING_PROMISE = "confirming_promise"  # we wrote the promise back and wait for a yes
-    PROMISED = "promised"  # a promise to pay is running
+    AWAITING_IDENTITY = "awaiting_identity"  # we asked the contact to prove who they are
+    NEGOTIATING = "negotiating"  # an offer is written out and waits for the debtor's yes
+    AGREED = "agreed"  # a promise, plan or settlement is running
     PAYMENT_CLAIMED = "payment_claimed"  # the debtor says they paid: staff verify
     DISPUTED = "disputed"  # the debtor contests the debt: staff review
     HUMAN = "human"  # a person on staff handles the conversation
@@ -35,16 +36,19 @@ SILENT_STATES = frozenset({State.DISPUTED, State.HUMAN, State.OPTED_OUT, State.T
 _EVERYWHERE = frozenset({State.OPTED_OUT, State.THIRD_PARTY, State.HUMAN, State.DISPUTED,
                          State.PAYMENT_CLAIMED})
 _TALKING = frozenset({State.IDLE, State.AWAITING_REASON, State.AWAITING_DATE,
-                      State.CONFIRMING_PROMISE})
+                      State.NEGOTIATING})
 TRANSITIONS: Mapping[State, frozenset[State]] = {
-    State.IDLE: _EVERYWHERE | _TALKING,
-    State.AWAITING_REASON: _EVERYWHERE | _TALKING,
+    State.IDLE: _EVERYWHERE | _TALKING | {State.AWAITING_IDENTITY},
+    State.AWAITING_REASON: _EVERYWHERE | _TALKING | {State.AWAITING_IDENTITY},
     State.AWAITING_DATE: _EVERYWHERE | _TALKING,
-    State.CONFIRMING_PROMISE: _EVERYWHERE | _TALKING | {State.PROMISED},
-    State.PROMISED: _EVERYWHERE | _TALKING | {State.PROMISED},
+    # Once identified (or no longer required to be), the conversation simply goes on.
+    State.AWAITING_IDENTITY: _EVERYWHERE | _TALKING | {State.AWAITING_IDENTITY},
+    State.NEGOTIATING: _EVERYWHERE | _TALKING | {State.AGREED},
+    State.AGREED: _EVERYWHERE | _TALKING | {State.AGREED},
     State.PAYMENT_CLAIMED: _EVERYWHERE | _TALKING,
-    State.DISPUTED: _EVERYWHERE | {State.IDLE},
-    State.HUMAN: _EVERYWHERE | {State.IDLE},
+    # Staff hand a case back to the bot, or settle it on the debtor's behalf.
+    State.DISPUTED: _EVERYWHERE | {State.IDLE, State.NEGOTIATING, State.AGREED},
+    State.HUMAN: _EVERYWHERE | {State.IDLE, State.NEGOTIATING, State.AGREED},
     State.OPTED_OUT: frozenset({State.OPTED_OUT, State.IDLE}),
     State.THIRD_PARTY: frozenset({State.THIRD_PARTY, State.IDLE}),
 }
@@ -95,18 +99,29 @@ class OptOut:
 
 
 @dataclass(frozen=True, slots=True)
+class VerifyIdentity:
+    """The contact proved they are the debtor: the debt may now be discussed."""
+
+
+@dataclass(frozen=True, slots=True)
 class MarkThirdParty:
     """This number is not the debtor's: never disclose the debt to it."""
 
 
 @dataclass(frozen=True, slots=True)
 class CreateAgreement:
-    """Record an agreement the debtor confirmed in writing."""
+    """Record an agreement the debtor confirmed in writing.
+
+    `offer` is the negotiation core's `Offer.as_dict()`; the engine checks it once more
+    against the limits (with `authority`: "bot", or "staff" for terms staff approved) and
+    refuses the whole step if it breaks one.
+    """
 
     kind: str  # promise | plan | settlement
     schedule: tuple[tuple[date, Money], ...]
+    offer: Mapping[str, Any]
+    authority: str = "bot"
     discount_percent: str = "0"
-    terms: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,8 +165,8 @@ class Note:
     data: Mapping[str, Any] = field(default_factory=dict)
 
 
-Action = (Send | Escalate | OptOut | MarkThirdParty | CreateAgreement | CloseAgreement
-          | MarkReminded | SetInvoiceStatus | Schedule | Note)
+Action = (Send | Escalate | OptOut | MarkThirdParty | VerifyIdentity | CreateAgreement
+          | CloseAgreement | MarkReminded | SetInvoiceStatus | Schedule | Note)
 
 
 @dataclass(frozen=True, slots=True)

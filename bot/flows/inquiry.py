@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.domain import Context, DebtorSaid
-from bot.flows import handoff, optout, promise
+from bot.flows import handoff, identity, negotiation, optout, reminder
 from bot.flows.common import (
     OPTION_INTENTS,
     REASON_OPTIONS,
@@ -16,12 +16,14 @@ from bot.flows.common import (
     reply,
     silent,
 )
-from bot.flows.core import Conversation, Decision, Note, State
+from bot.flows.core import Conversation, Decision, Note, Send, State
 from bot.texts import Say
 from bot.understanding.types import LOW_CONFIDENCE, Intent
 
 MISSES_BEFORE_STAFF = 2
 _OPTION_NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
+NEGOTIATION_INTENTS = frozenset({Intent.CANT_PAY, Intent.REQUEST_PLAN, Intent.REQUEST_DISCOUNT,
+                                 Intent.OFFER_AMOUNT})
 
 
 def resolve_intent(conv: Conversation, said: DebtorSaid) -> tuple[Intent, bool]:
@@ -55,11 +57,12 @@ def on_message(conv: Conversation, said: DebtorSaid, ctx: Context) -> Decision:
         return handoff.wrong_person(conv, ctx)
     if conv.state in (State.HUMAN, State.DISPUTED):
         return handoff.while_human(conv, ctx)
+    if identity.needed(ctx):
+        return _identify(conv, said, ctx)
     if said.has_media and intent in (Intent.UNKNOWN, Intent.ALREADY_PAID):
         return handoff.payment_claimed(conv, ctx, said.text, has_media=True)
     if not sure:
         return _missed(conv, ctx)
-    balance = ctx.balance
     match intent:
         case Intent.TALK_TO_HUMAN:
             return handoff.to_human(conv, ctx)
@@ -73,42 +76,58 @@ def on_message(conv: Conversation, said: DebtorSaid, ctx: Context) -> Decision:
             return reply(conv, Say("thanks", greeting_params(ctx)))
         case Intent.GREETING:
             return reply(conv, Say("greeting", greeting_params(ctx), REASON_OPTIONS))
+    balance = ctx.balance
     if balance is None:
         return reply(conv, Say("balance.none", {"creditor": ctx.creditor}), state=State.IDLE)
-    if conv.state == State.CONFIRMING_PROMISE:
+    if conv.state == State.NEGOTIATING and conv.data.get("offer"):
         if intent == Intent.AFFIRM:
-            return promise.confirm(conv, ctx)
+            return negotiation.accept(conv, ctx)
         if intent == Intent.DENY:
-            return promise.decline(conv, ctx)
+            return negotiation.decline(conv, ctx)
     when = said.understanding.date
+    if intent in (Intent.PROMISE_TO_PAY, Intent.WILL_PAY_NOW) and when and when > ctx.today:
+        return negotiation.promise_on(conv, ctx, when)
+    if intent in NEGOTIATION_INTENTS:
+        reason = said.understanding.reason
+        decision = negotiation.propose(conv, ctx, said.understanding)
+        note = Note("reason", {"intent": intent.value, "reason": reason.value if reason else None})
+        return Decision(decision.state, decision.data, (note, *decision.actions))
     match intent:
-        case Intent.PROMISE_TO_PAY | Intent.WILL_PAY_NOW if when is not None and when > ctx.today:
-            return promise.propose(conv, ctx, balance, when)
         case Intent.PROMISE_TO_PAY:
-            return promise.ask_date(conv, ctx, balance)
+            return negotiation.ask_date(conv, ctx)
         case Intent.WILL_PAY_NOW:
             return reply(conv, Say("pay.now", greeting_params(ctx) | {
                 "total": balance, "how_to_pay": how_to_pay(ctx)}), state=State.IDLE)
-        case Intent.CANT_PAY | Intent.REQUEST_PLAN | Intent.REQUEST_DISCOUNT | Intent.OFFER_AMOUNT:
-            # Negotiation within limits takes this over; until then, a date or a person.
-            decision = reply(conv, Say("cant_pay.ack", greeting_params(ctx), ("pay_date", "human")),
-                             state=State.AWAITING_DATE)
-            reason = said.understanding.reason
-            note = Note("reason", {"intent": intent.value,
-                                   "reason": reason.value if reason else None})
-            return Decision(decision.state, decision.data, (*decision.actions, note))
         case Intent.ASK_BALANCE:
             return reply(conv, Say("balance", {"creditor": ctx.creditor, "total": balance,
                                                "lines": invoice_lines(ctx)}))
         case Intent.DIDNT_RECEIVE_INVOICE | Intent.ASK_PAYMENT_METHODS:
             return reply(conv, Say("invoice.details", {
                 "lines": invoice_lines(ctx), "total": balance, "how_to_pay": how_to_pay(ctx)}))
-    if when is not None and conv.state in (State.AWAITING_DATE, State.AWAITING_REASON):
+    if when is not None and conv.state in (State.AWAITING_DATE, State.AWAITING_REASON,
+                                           State.NEGOTIATING):
         # "el viernes" alone, after we asked for a day.
-        return promise.propose(conv, ctx, balance, when)
+        return negotiation.promise_on(conv, ctx, when)
     if conv.state == State.AWAITING_DATE and intent in (Intent.AFFIRM, Intent.DENY):
-        return promise.ask_date(conv, ctx, balance)
+        return negotiation.ask_date(conv, ctx)
     return _missed(conv, ctx)
+
+
+def _identify(conv: Conversation, said: DebtorSaid, ctx: Context) -> Decision:
+    """Until the contact proves who they are, talk about nothing else."""
+    if conv.state != State.AWAITING_IDENTITY:
+        return identity.ask(conv, ctx)
+    result = identity.answer(conv, ctx, said.text)
+    if isinstance(result, Decision):
+        return result
+    confirmed, verified = result
+    # Identified: now what we were holding back, the reminder due or the balance.
+    follow = reminder.on_reminder(Conversation(confirmed.state, confirmed.data), verified)
+    if not any(isinstance(a, Send) for a in follow.actions) and verified.balance is not None:
+        follow = reply(Conversation(confirmed.state, confirmed.data), Say("balance", {
+            "creditor": ctx.creditor, "total": verified.balance,
+            "lines": invoice_lines(verified)}, REASON_OPTIONS))
+    return Decision(follow.state, follow.data, (*confirmed.actions, *follow.actions))
 
 
 def _missed(conv: Conversation, ctx: Context) -> Decision:

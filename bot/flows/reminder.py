@@ -8,6 +8,7 @@ from typing import Any
 
 from bot import cadence
 from bot.domain import Context, InvoiceView
+from bot.flows import identity
 from bot.flows.common import BEFORE_DUE_OPTIONS, REASON_OPTIONS, greeting_params, invoice_lines
 from bot.flows.core import SILENT_STATES, Conversation, Decision, MarkReminded, Send, State
 from bot.texts import Say
@@ -21,9 +22,12 @@ def on_reminder(conv: Conversation, ctx: Context) -> Decision:
     balance = ctx.balance
     if not due or balance is None:
         return Decision(conv.state, dict(conv.data))
+    if identity.needed(ctx):
+        return identity.ask(conv, ctx)
     first_contact = all(i.last_reminder_offset is None for i in ctx.invoices)
-    kind = cadence.stage(max(due.values()), ctx.policy.cadence_offsets,
-                         first_contact=first_contact)
+    step = max(due.values())
+    kind = ctx.policy.cadence_stages.get(step) or cadence.stage(
+        step, ctx.policy.cadence_offsets, first_contact=first_contact)
     oldest_due = min(i.due_on for i in ctx.invoices)
     params = greeting_params(ctx) | {"total": balance, "due_date": oldest_due,
                                      "lines": invoice_lines(ctx)}
@@ -62,6 +66,9 @@ def next_reminder_at(state: State, data: dict[str, Any], ctx: Context,
     paused = _paused_until(data)
     if paused is not None:
         not_before.append(paused)
+    asked = data.get("identity_asked") if state == State.AWAITING_IDENTITY else None
+    if asked:
+        not_before.append(date.fromisoformat(asked) + timedelta(days=identity.ASK_AGAIN_AFTER_DAYS))
     agreement = ctx.active_agreement()
     if agreement is not None:
         # A running promise or plan covers the debt: its own follow-ups speak until it ends.
