@@ -237,6 +237,63 @@ async def cmd_admin_create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_policy_load(args: argparse.Namespace) -> int:
+    from bot.policies import save
+    from bot.policy_doc import PolicyError, load_document
+
+    path = Path(args.file)
+    try:
+        text = await asyncio.to_thread(path.read_text, encoding="utf-8")
+    except OSError as exc:
+        raise CommandError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        segments = load_document(text)
+    except PolicyError as exc:
+        lines = [f"  {field or path.name}: {message}" for field, message in exc.errors.items()]
+        raise CommandError(f"{path} was not loaded; fix these and load it again:\n"
+                           + "\n".join(lines)) from None
+    services = await _services(args)
+    actor = f"cli:{getpass.getuser()}"
+    try:
+        async with services.db.transaction() as session:
+            for name, policy in segments.items():
+                saved = await save(session, name, policy, actor=actor,
+                                   now=services.clock.now(), comment=args.comment)
+                if saved.version is None:
+                    print(f"segment {name}: unchanged (version {saved.previous})")
+                else:
+                    print(f"segment {name}: version {saved.version}"
+                          + (f" (was {saved.previous})" if saved.previous else ""))
+            if args.dry_run:
+                await session.rollback()
+                print("dry run: nothing was written")
+    finally:
+        await services.close()
+    return 0
+
+
+async def cmd_policy_dump(args: argparse.Namespace) -> int:
+    from bot.policies import newest
+    from bot.policy_doc import DEFAULT_SEGMENT, SegmentPolicy, dump_document, from_data
+    from storage.models import Policy
+
+    services = await _services(args)
+    try:
+        async with services.db.transaction() as session:
+            names = (await session.exec(select(Policy.segment).distinct())).all()
+            rows = await newest(session, names)
+    finally:
+        await services.close()
+    segments = {name: from_data(row.data) for name, row in rows.items()}
+    segments.setdefault(DEFAULT_SEGMENT, SegmentPolicy())  # the built-in defaults apply
+    if args.segment:
+        if args.segment not in segments:
+            raise CommandError(f"no segment {args.segment!r}; known: {', '.join(sorted(segments))}")
+        segments = {args.segment: segments[args.segment]}
+    sys.stdout.write(dump_document(segments))
+    return 0
+
+
 async def cmd_understand(args: argparse.Namespace) -> int:
     from bot.understanding.cli import run
 
@@ -293,6 +350,18 @@ def parser() -> argparse.ArgumentParser:
     show.add_argument("debtor_id")
     show.add_argument("--json", action="store_true", help="one JSON document")
     show.set_defaults(func=cmd_debtor_show)
+
+    policy = sub.add_parser("policy", help="negotiation limits, cadence and contact rules")
+    policy_cmds = policy.add_subparsers(dest="policy_cmd", required=True)
+    load = policy_cmds.add_parser("load", help="load a TOML policy file (a new version per "
+                                  "changed segment)")
+    load.add_argument("file")
+    load.add_argument("--comment", help="why, kept in the audit log")
+    load.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
+    load.set_defaults(func=cmd_policy_load)
+    dump = policy_cmds.add_parser("dump", help="print the current policy as TOML")
+    dump.add_argument("--segment", help="only this segment")
+    dump.set_defaults(func=cmd_policy_dump)
 
     understand = sub.add_parser("understand", help="read debtor texts: JSON lines in and out")
     understand.add_argument("--locale", default="es-CO",

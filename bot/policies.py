@@ -84,18 +84,25 @@ class Saved:
 async def save(session: AsyncSession, segment: str, policy: SegmentPolicy, *, actor: str,
                now: datetime, comment: str | None = None) -> Saved:
     """Write a new version of `segment` when it differs from the newest; audit the change."""
-    current = (await newest(session, [segment])).get(segment)
+    rows = await newest(session, [segment, DEFAULT_SEGMENT])
+    current = rows.get(segment)
     data = policy.as_data()
     if current is not None and _same(current.data, data):
         return Saved(segment, None, current.version)
+    # Before its first version a segment ran on default's policy (or the built-in one):
+    # the change is measured against what applied, not against nothing.
+    applied = current or rows.get(DEFAULT_SEGMENT)
+    before = applied.data if applied else SegmentPolicy().as_data()
     version = (current.version if current else 0) + 1
     session.add(Policy(segment=segment, version=version, data=data, created_by=actor,
                        comment=comment, created_at=now))
     session.add(Event(at=now, actor=actor, kind="policy.changed", data={
         "segment": segment, "version": version,
         "previous_version": current.version if current else None,
-        "before": current.data if current else None, "after": data,
-        "changes": diff(current.data if current else {}, data), "comment": comment}))
+        "before": before, "after": data, "changes": diff(before, data), "comment": comment}))
+    # Flushed now: a second save in this transaction must see this version, and a
+    # concurrent save of the same version number fails here, on the unique constraint.
+    await session.flush()
     return Saved(segment, version, current.version if current else None)
 
 

@@ -42,19 +42,25 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+ADMIN = ("ines", "una clave segura")
+
+
 @contextmanager
 def recobro_server(tmp_path: Path, env_extra: dict[str, str]) -> Iterator[str]:
-    """Migrate, import the example portfolio and run `recobro serve`; yields its base URL."""
+    """Migrate, import the example portfolio, add an admin (ADMIN) and run `recobro serve`;
+    yields its base URL."""
     port = free_port()
     env = {**os.environ, "RECOBRO_DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}",
            "RECOBRO_LOG_LEVEL": "WARNING", **env_extra}
 
-    def cli(*args: str) -> None:
+    def cli(*args: str, stdin: str = "") -> None:
         subprocess.run([sys.executable, "-m", "bot.cli", *args], env=env, cwd=ROOT, check=True,
-                       capture_output=True, timeout=120)
+                       capture_output=True, timeout=120, input=stdin, text=True)
 
     cli("db", "upgrade")
     cli("import", str(ROOT / "examples" / "portfolio.csv"))
+    cli("admin", "create-user", ADMIN[0], "--role", "admin", "--password-stdin",
+        stdin=ADMIN[1] + "\n")
     log = (tmp_path / "serve.log").open("w")
     server = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
                               env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)

@@ -161,6 +161,7 @@ OPTIONAL = frozenset(
         "staff_max_postpone_days",
     }
 )
+INT_FIELDS = frozenset(_INTS)  # whole-number fields, for forms that must read text as ints
 NONE_WORD = "none"  # how TOML (which has no null) writes "no value" for an optional field
 FIELD_NAMES = tuple(f.name for f in fields(Limits))
 
