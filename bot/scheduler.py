@@ -11,6 +11,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.dispatch import Dispatcher, DispatchReport
 from bot.engine import Engine
+from bot.leader import Leadership
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +35,11 @@ class PassReport:
 class Scheduler:
     """Runs the pass; in `serve`, every `interval` seconds with APScheduler."""
 
-    def __init__(self, engine: Engine, dispatcher: Dispatcher) -> None:
+    def __init__(self, engine: Engine, dispatcher: Dispatcher,
+                 leadership: Leadership | None = None) -> None:
         self.engine = engine
         self.dispatcher = dispatcher
+        self.leadership = leadership or Leadership(engine.db)
         self._aps: AsyncIOScheduler | None = None
 
     async def run_pass(self, *, debtor_id: int | None = None) -> PassReport:
@@ -48,6 +51,8 @@ class Scheduler:
 
     async def _job(self) -> None:
         try:
+            if not await self.leadership.is_leader():
+                return  # another worker runs the timers; this one only dispatches
             report = await self.run_pass()
             if report.timers_fired or report.dispatch.sent:
                 log.info("scheduler pass: %s", report.summary())
@@ -66,3 +71,8 @@ class Scheduler:
         if self._aps is not None:
             self._aps.shutdown(wait=False)
             self._aps = None
+
+    async def release(self) -> None:
+        """Stop and hand the scheduler lock to another worker at once."""
+        self.stop()
+        await self.leadership.release()

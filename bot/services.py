@@ -30,8 +30,8 @@ class Services:
     scheduler: Scheduler
 
     async def close(self) -> None:
-        """Release connections."""
-        self.scheduler.stop()
+        """Release the scheduler lock and every connection."""
+        await self.scheduler.release()
         await self.db.dispose()
 
 

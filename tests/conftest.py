@@ -130,6 +130,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path,
     return url
 
 
+@pytest.fixture
+def clean_pg_url(pg_url: str) -> str:
+    """The test run's PostgreSQL database, emptied for this test."""
+    asyncio.run(_truncate(pg_url, ", ".join(TABLES)))
+    return pg_url
+
+
 async def _truncate(url: str, tables: str) -> None:
     from sqlalchemy import text
 
