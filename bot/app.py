@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from bot import payments_web
 from bot.admin import policy_views
 from bot.admin import views as admin_views
 from bot.channels import sandbox_http
@@ -34,6 +35,7 @@ def create_app(svc: Services, *, background: bool = True) -> web.Application:
     app.router.add_get("/healthz", _health)
     if svc.settings.sandbox != "off":
         sandbox_http.setup_routes(app)
+    payments_web.setup_routes(app)
     admin_views.setup_routes(app)
     policy_views.setup_routes(app)
     if background:

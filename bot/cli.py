@@ -294,6 +294,45 @@ async def cmd_policy_dump(args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_payments_import(args: argparse.Namespace) -> int:
+    from collections import Counter
+
+    from bot.payments import NoticeError, parse_payments_csv
+
+    path = Path(args.file)
+    try:
+        text = (await asyncio.to_thread(path.read_bytes)).decode("utf-8-sig")
+    except OSError as exc:
+        raise CommandError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise CommandError(f"{path} is not UTF-8 text; save it as UTF-8 CSV") from None
+    try:
+        notices, bad = parse_payments_csv(text)
+    except NoticeError as exc:
+        raise CommandError(f"{path}: {exc}") from None
+    services = await _services(args)
+    outcomes: Counter[str] = Counter()
+    held: list[str] = []
+    try:
+        for notice in notices:
+            # One transaction per payment: each is idempotent by its reference, so a file
+            # interrupted half-way is simply imported again.
+            outcome = await services.engine.record_payment(notice)
+            outcomes[outcome.status] += 1
+            if outcome.status == "held":
+                held.append(f"  held {notice.reference}: {outcome.reason}")
+        await services.dispatcher.run_once()
+    finally:
+        await services.close()
+    print(f"{path}: {outcomes['applied']} applied, {outcomes['held']} held for staff, "
+          f"{outcomes['duplicate']} already recorded; {len(bad)} rows rejected.")
+    for line in held:
+        print(line)
+    for row in bad:
+        print(f"  rejected {row}")
+    return 1 if bad else 0
+
+
 async def cmd_understand(args: argparse.Namespace) -> int:
     from bot.understanding.cli import run
 
@@ -362,6 +401,13 @@ def parser() -> argparse.ArgumentParser:
     dump = policy_cmds.add_parser("dump", help="print the current policy as TOML")
     dump.add_argument("--segment", help="only this segment")
     dump.set_defaults(func=cmd_policy_dump)
+
+    payments = sub.add_parser("payments", help="payments received")
+    payments_cmds = payments.add_subparsers(dest="payments_cmd", required=True)
+    pay_import = payments_cmds.add_parser("import", help="apply a bank or ERP export (CSV); "
+                                          "idempotent by reference")
+    pay_import.add_argument("file")
+    pay_import.set_defaults(func=cmd_payments_import)
 
     understand = sub.add_parser("understand", help="read debtor texts: JSON lines in and out")
     understand.add_argument("--locale", default="es-CO",

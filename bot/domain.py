@@ -6,7 +6,7 @@ return a `Decision`; nothing in the core ever sees a row, a session or a socket.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -167,7 +167,8 @@ class Context:
     now: datetime
     creditor: str
     policy: PolicyView = PolicyView()
-    payment_url: str | None = None
+    # A payment link for an amount (the balance, or one instalment); None without a template.
+    payment_link: Callable[[Money], str] | None = None
 
     @property
     def today(self) -> date:
@@ -218,6 +219,14 @@ class TimerFired:
 
 
 @dataclass(frozen=True, slots=True)
+class PaymentReceived:
+    """Money arrived and was applied (the context already shows the new balance)."""
+
+    amount: Money
+    reference: str
+
+
+@dataclass(frozen=True, slots=True)
 class StaffActed:
     """A person on staff decided something (a button in Telegram, the web admin)."""
 
@@ -226,4 +235,4 @@ class StaffActed:
     data: Mapping[str, Any] = field(default_factory=dict)
 
 
-Event = DebtorSaid | TimerFired | StaffActed
+Event = DebtorSaid | TimerFired | StaffActed | PaymentReceived

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -32,6 +33,7 @@ from bot.domain import (
     InboundMessage,
     InstallmentView,
     InvoiceView,
+    PaymentReceived,
     PolicyView,
     StaffActed,
     TimerFired,
@@ -56,6 +58,7 @@ from bot.flows.core import (
 )
 from bot.money import Money
 from bot.negotiation import Authority, Offer, violations
+from bot.payments import OpenInvoice, PaymentNotice, allocate, link_token, to_installments
 from bot.policies import policies_for
 from bot.texts import Renderer, to_json
 from bot.understanding import Understanding, understand
@@ -69,6 +72,7 @@ from storage.models import (
     Invoice,
     Message,
     Outbox,
+    Payment,
     Timer,
 )
 from storage.models import Conversation as ConversationRow
@@ -92,6 +96,21 @@ class Received:
     debtor_id: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class PaymentOutcome:
+    """What became of a payment notice."""
+
+    status: str  # applied | held | duplicate
+    reason: str | None = None
+    debtor_id: int | None = None
+    payment_id: int | None = None
+
+
+# Outbox kinds a payment makes stale: reminders written for the balance before it.
+REMINDER_KINDS = ("reminder_before_due", "reminder_due_today", "reminder_overdue",
+                  "reminder_last_notice", "promise_reminder", "installment_reminder")
+
+
 @dataclass(slots=True)
 class _Item:
     debtor_id: int
@@ -109,12 +128,14 @@ class Engine:
     def __init__(self, db: Database, clock: Clock, *, creditor: str,
                  understand_text: Understand = understand,
                  payment_url_template: str | None = None,
+                 payments_secret: str | None = None,
                  on_outbox: Callable[[], None] | None = None) -> None:
         self.db = db
         self.clock = clock
         self.creditor = creditor
         self.understand = understand_text
         self.payment_url_template = payment_url_template
+        self.payments_secret = payments_secret
         self.on_outbox = on_outbox or (lambda: None)
 
     # Inbound messages ---------------------------------------------------------------
@@ -275,6 +296,97 @@ class Engine:
             await self._apply(session, items)
             return len(items) + waiting, len(timers) - len(items) - waiting
 
+    async def record_payment(self, notice: PaymentNotice) -> PaymentOutcome:
+        """Apply money received, once per reference; thank the debtor; or hold it for staff.
+
+        Applied in the debtor's conversation lock and in one transaction with the step that
+        thanks them, so a payment and a message from the debtor never interleave.
+        """
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            payment_id = await repo.insert_ignore(session, Payment, {
+                "reference": notice.reference, "currency": notice.amount.currency,
+                "amount_minor": notice.amount.minor, "paid_at": notice.paid_at,
+                "source": notice.source, "status": "received", "data": {},
+                "created_at": now}, ("reference",))
+            if payment_id is None:
+                return PaymentOutcome("duplicate")
+            payment = await session.get_one(Payment, payment_id)
+            debtor = await self._payer(session, notice)
+            if debtor is None or debtor.id is None:
+                return await self._hold(session, payment, None, now,
+                                        "no open invoice or debtor matches this payment")
+            payment.debtor_id = debtor.id
+            await repo.lock_conversations(session, [debtor.id])
+            invoices = (await repo.open_invoices(session, [debtor.id])).get(debtor.id, [])
+            allocation = allocate(notice, [OpenInvoice(i.external_id, Money(
+                i.open_minor, i.currency)) for i in invoices])
+            if not allocation.applied:
+                return await self._hold(session, payment, debtor.id, now, allocation.held or "")
+            for invoice in invoices:
+                part = allocation.to_invoices.get(invoice.external_id, 0)
+                if part:
+                    invoice.open_minor -= part
+                    invoice.updated_at = now
+                    if invoice.open_minor == 0:
+                        invoice.status, invoice.paid_at = "paid", notice.paid_at
+                    session.add(invoice)
+            named = next((i for i in invoices if i.external_id == notice.invoice_id), None)
+            payment.invoice_id = named.id if named else None
+            payment.status = "applied"
+            payment.data = {"invoices": allocation.to_invoices}
+            for agreement, schedule in (await repo.active_agreements(
+                    session, [debtor.id])).get(debtor.id, []):
+                split = to_installments(notice.amount.minor, [
+                    (i.seq, i.amount_minor - i.paid_minor) for i in schedule])
+                for installment in schedule:
+                    installment.paid_minor += split.get(installment.seq, 0)
+                    if installment.paid_minor >= installment.amount_minor:
+                        installment.status = "paid"
+                    session.add(installment)
+                payment.data = payment.data | {"agreement_id": agreement.id,
+                                               "installments": split}
+            session.add(payment)
+            # Reminders waiting to go were written for the old balance: they are withdrawn
+            # (the cadence writes fresh ones if anything is still owed).
+            await repo.cancel_pending_outbox(session, debtor_id=debtor.id, now=now,
+                                             kinds=REMINDER_KINDS, reason="payment received")
+            session.add(EventRow(at=now, debtor_id=debtor.id, actor=f"payment:{notice.source}",
+                                 kind="payment.applied", data={
+                                     "reference": notice.reference, **payment.data,
+                                     "amount_minor": notice.amount.minor,
+                                     "currency": notice.amount.currency}))
+            await session.flush()
+            await self._apply(session, [_Item(debtor.id, _constant(PaymentReceived(
+                notice.amount, notice.reference)), f"payment:{notice.source}")])
+        self.on_outbox()
+        return PaymentOutcome("applied", debtor_id=debtor.id, payment_id=payment_id)
+
+    async def _payer(self, session: AsyncSession, notice: PaymentNotice) -> Debtor | None:
+        if notice.invoice_id is not None:
+            invoice = (await session.exec(select(Invoice).where(
+                Invoice.external_id == notice.invoice_id))).first()
+            if invoice is not None:
+                return await session.get(Debtor, invoice.debtor_id)
+        if notice.debtor_id is not None:
+            return (await session.exec(select(Debtor).where(
+                Debtor.external_id == notice.debtor_id))).first()
+        return None
+
+    async def _hold(self, session: AsyncSession, payment: Payment, debtor_id: int | None,
+                    now: datetime, reason: str) -> PaymentOutcome:
+        payment.status, payment.data = "held", {"reason": reason}
+        session.add(payment)
+        session.add(Escalation(debtor_id=debtor_id, reason="payment_held", priority="normal",
+                               deadline=now + ESCALATION_DEADLINES["normal"], created_at=now,
+                               data={"reason": reason, "reference": payment.reference,
+                                     "amount_minor": payment.amount_minor,
+                                     "currency": payment.currency}))
+        session.add(EventRow(at=now, debtor_id=debtor_id, actor=f"payment:{payment.source}",
+                             kind="payment.held", data={"reference": payment.reference,
+                                                        "reason": reason}))
+        return PaymentOutcome("held", reason, debtor_id, payment.id)
+
     async def staff_event(self, debtor_id: int, event: StaffActed) -> Decision:
         """Apply a staff decision to a debtor's conversation."""
         async with self.db.transaction() as session:
@@ -330,20 +442,26 @@ class Engine:
                 now=now,
                 creditor=self.creditor,
                 policy=_with_contact_rules(policies[debtor.segment], debtor),
-                payment_url=self._payment_url(debtor, invoices.get(debtor_id, [])),
+                payment_link=self._payment_links(debtor, invoices.get(debtor_id, [])),
             )
             for debtor_id, debtor in debtors.items()
         }
 
-    def _payment_url(self, debtor: Debtor, invoices: list[Invoice]) -> str | None:
-        if not self.payment_url_template or not invoices:
+    def _payment_links(self, debtor: Debtor,
+                       invoices: list[Invoice]) -> Callable[[Money], str] | None:
+        """Links for this debtor's payments (the whole balance, or one instalment)."""
+        template = self.payment_url_template
+        if not template or not invoices:
             return None
-        total = sum(i.open_minor for i in invoices)
-        amount = Money(total, invoices[0].currency)
-        return self.payment_url_template.format(debtor_id=debtor.external_id,
-                                                invoice_id=invoices[0].external_id,
-                                                amount=amount.decimal_str(),
-                                                currency=amount.currency, token="")
+        invoice_id, secret = invoices[0].external_id, self.payments_secret
+
+        def link(amount: Money) -> str:
+            token = link_token(secret, invoice_id, amount) if secret else ""
+            return template.format(debtor_id=quote(debtor.external_id, safe=""),
+                                   invoice_id=quote(invoice_id, safe=""),
+                                   amount=amount.decimal_str(), currency=amount.currency,
+                                   token=token)
+        return link
 
     async def _persist(self, session: AsyncSession, debtor: Debtor, row: ConversationRow,
                        ctx: Context, event: Event, decision: Decision, item: _Item,
@@ -582,4 +700,6 @@ def _event_log(event: Event, item: _Item) -> dict[str, Any]:
             return {"type": "timer", "kind": kind, "key": key}
         case StaffActed(action=action, actor=actor, data=data):
             return {"type": "staff", "action": action, "actor": actor, "data": dict(data)}
+        case PaymentReceived(amount=amount, reference=reference):
+            return {"type": "payment", "reference": reference, "amount": amount.as_json()}
     return {"type": type(event).__name__}

@@ -46,6 +46,8 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
                             creditor_tax_id=settings.creditor_tax_id)
     engine = Engine(db, clock, creditor=settings.creditor_name,
                     payment_url_template=settings.payment_url_template,
+                    payments_secret=settings.payments_secret.get_secret_value()
+                    if settings.payments_secret else None,
                     on_outbox=dispatcher.kick)
     return Services(settings, clock, db, channels, engine, dispatcher,
                     Scheduler(engine, dispatcher))

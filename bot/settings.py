@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.clock import Clock, ShiftedClock, SystemClock, parse_instant
@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     payment_url_template: str | None = Field(
         None, description="link in reminders, e.g. https://pay.example.com/{invoice_id}"
         "?amount={amount}&ref={token}")
+    payments_secret: SecretStr | None = Field(
+        None, description="signs payment notices to POST /webhooks/payments (header "
+        "X-Recobro-Signature: sha256=<hex HMAC-SHA256 of the body>) and the token in payment "
+        "links; without it the webhook is off")
     sandbox: Literal["off", "login", "open"] = Field(
         "login", description="the /sandbox chat: off, for logged-in admins, or open to anyone "
         "(only for demos on your own machine)")

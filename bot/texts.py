@@ -70,6 +70,14 @@ TEXTS: dict[str, str] = {
         "¡Muchas gracias, {name}! El total es de {total}.\n{how_to_pay}\n"
         "Cuando hayas pagado, avísanos por aquí."
     ),
+    "payment.thanks_full": N_(
+        "¡Gracias, {name}! Recibimos tu pago de {amount}. Ya no tienes saldo pendiente con "
+        "{creditor}."
+    ),
+    "payment.thanks_partial": N_(
+        "¡Gracias, {name}! Recibimos tu pago de {amount}. Tu saldo pendiente ahora es de "
+        "{balance}."
+    ),
     "already_paid.ack": N_(
         "¡Gracias por avisarnos, {name}! Vamos a verificar tu pago y te confirmaremos por "
         "aquí. Si tienes el comprobante, puedes enviárnoslo en este chat."

@@ -139,11 +139,14 @@ async def cancel_timer(session: AsyncSession, *, debtor_id: int, kind: str, key:
 
 
 async def cancel_pending_outbox(session: AsyncSession, *, debtor_id: int, now: datetime,
-                                channel: str | None = None, reason: str) -> int:
-    """Cancel what is still waiting to go to a debtor (on one channel, or all): count."""
+                                channel: str | None = None, kinds: Iterable[str] | None = None,
+                                reason: str) -> int:
+    """Cancel what is still waiting to go to a debtor (on one channel, of some kinds): count."""
     stmt = select(Outbox).where(Outbox.debtor_id == debtor_id, Outbox.status == "pending")
     if channel is not None:
         stmt = stmt.where(Outbox.channel == channel)
+    if kinds is not None:
+        stmt = stmt.where(col(Outbox.kind).in_(list(kinds)))
     rows = list((await session.exec(stmt)).all())
     for row in rows:
         row.status, row.last_error, row.updated_at = "cancelled", reason, now

@@ -25,7 +25,7 @@ def test_ana_chats_in_the_sandbox_page(tmp_path: Path) -> None:
             page.goto(f"{base}/sandbox")
             page.select_option("#debtor", "CO-001")
             reminder = page.locator(".bubble.out").first
-            expect(reminder).to_contain_text("$1.200.000", timeout=15_000)
+            expect(reminder).to_contain_text("$1.200.000", timeout=30_000)
             # Colombia's preset does not ask why: the reminder offers options instead.
             expect(reminder).to_contain_text("Elige la opción que mejor describa tu situación")
             expect(reminder.get_by_role("button", name="Ya pagué")).to_be_visible()
@@ -33,7 +33,7 @@ def test_ana_chats_in_the_sandbox_page(tmp_path: Path) -> None:
             page.click("#send")
             expect(page.locator(".bubble.in")).to_have_text(re.compile("ya pagué"))
             answer = page.locator(".bubble.out").nth(1)
-            expect(answer).to_contain_text("¡Gracias por avisarnos, Ana!", timeout=15_000)
+            expect(answer).to_contain_text("¡Gracias por avisarnos, Ana!", timeout=30_000)
             # A tap on a quick reply is a message too.
             reminder.get_by_role("button", name="Hablar con alguien").click()
             expect(page.locator(".bubble.out").nth(2)).to_contain_text("Una persona de nuestro")

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.domain import Context, DebtorSaid, Event, StaffActed, TimerFired
-from bot.flows import agreements, inquiry, negotiation, reminder
+from bot.domain import Context, DebtorSaid, Event, PaymentReceived, StaffActed, TimerFired
+from bot.flows import agreements, inquiry, negotiation, payments, reminder
 from bot.flows.core import (
     TRANSITIONS,
     Conversation,
@@ -33,6 +33,8 @@ def step(conv: Conversation, event: Event, ctx: Context) -> Decision:
             decision = agreements.on_reminder(conv, event, ctx)
         case TimerFired(kind="installment_check"):
             decision = agreements.on_check(conv, event, ctx)
+        case PaymentReceived(amount=amount):
+            decision = payments.on_payment(conv, amount, ctx)
         case StaffActed(action="return_to_bot"):
             data = {k: v for k, v in conv.data.items() if k != "human_ack"}
             decision = Decision(State.IDLE, data)

@@ -46,8 +46,9 @@ def on_reminder(conv: Conversation, event: TimerFired, ctx: Context) -> Decision
     # the check after the grace days speaks for it.
     if paid or installment.due_on < ctx.today:
         return Decision(conv.state, dict(conv.data))
-    params = greeting_params(ctx) | {"amount": installment.amount, "date": installment.due_on,
-                                     "how_to_pay": how_to_pay(ctx)}
+    owed = Money(installment.amount.minor - installment.paid.minor, installment.amount.currency)
+    params = greeting_params(ctx) | {"amount": owed, "date": installment.due_on,
+                                     "how_to_pay": how_to_pay(ctx, owed)}
     if len(agreement.installments) == 1:
         say, kind = Say("promise.reminder", params), "promise_reminder"
     else:

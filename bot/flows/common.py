@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.domain import Context
 from bot.flows.core import Conversation, Decision, Send, State
+from bot.money import Money
 from bot.texts import Say
 from bot.understanding.types import Intent
 
@@ -52,10 +53,12 @@ def invoice_lines(ctx: Context) -> tuple[Say, ...]:
     return tuple(lines)
 
 
-def how_to_pay(ctx: Context) -> Say:
-    """How to pay: the payment link when one is configured, else the creditor's usual ways."""
-    if ctx.payment_url:
-        return Say("pay.link", {"url": ctx.payment_url})
+def how_to_pay(ctx: Context, amount: Money | None = None) -> Say:
+    """How to pay `amount` (default: the balance): a payment link when a template is set,
+    else the creditor's usual ways."""
+    amount = amount or ctx.balance
+    if ctx.payment_link is not None and amount is not None:
+        return Say("pay.link", {"url": ctx.payment_link(amount)})
     return Say("pay.how", {"creditor": ctx.creditor})
 
 

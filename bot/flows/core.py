@@ -45,7 +45,7 @@ TRANSITIONS: Mapping[State, frozenset[State]] = {
     State.AWAITING_IDENTITY: _EVERYWHERE | _TALKING | {State.AWAITING_IDENTITY},
     State.NEGOTIATING: _EVERYWHERE | _TALKING | {State.AGREED},
     State.AGREED: _EVERYWHERE | _TALKING | {State.AGREED},
-    State.PAYMENT_CLAIMED: _EVERYWHERE | _TALKING,
+    State.PAYMENT_CLAIMED: _EVERYWHERE | _TALKING | {State.AGREED},
     # Staff hand a case back to the bot, or settle it on the debtor's behalf.
     State.DISPUTED: _EVERYWHERE | {State.IDLE, State.NEGOTIATING, State.AGREED},
     State.HUMAN: _EVERYWHERE | {State.IDLE, State.NEGOTIATING, State.AGREED},
