@@ -99,10 +99,11 @@ NO_CAPS = {"compliance": {"caps": {"per_local_day": 0, "per_rolling_7_days": 0,
 def row(debtor_id: str = "CO-001", name: str = "Ana María Rojas", phone: str = "+573001234567",
         invoice_id: str = "F-1001", amount: str = "1200000", currency: str = "COP",
         due_on: str = "2026-11-10", locale: str = "es-CO", channel: str = "whatsapp",
-        country: str = "CO", timezone: str = "", segment: str = "default") -> str:
+        country: str = "CO", timezone: str = "", segment: str = "default",
+        document_last4: str = "") -> str:
     """One portfolio line with sensible defaults (Ana, 1.200.000 COP, overdue)."""
     return (f"{debtor_id},{name},{phone},{invoice_id},{amount},{currency},{due_on},,{channel},"
-            f"{locale},{country},{timezone},{segment},,,")
+            f"{locale},{country},{timezone},{segment},,{document_last4},")
 
 
 def portfolio(*rows: str) -> str:
