@@ -31,8 +31,8 @@ from bot.ratelimit import RateLimited, RateLimiter
 from bot.texts import MissingCreditorTaxId, required_text_lines
 from storage import repo
 from storage.db import Database
-from storage.models import Event as EventRow
 from storage.models import Escalation, Message, Outbox
+from storage.models import Event as EventRow
 
 log = logging.getLogger(__name__)
 
