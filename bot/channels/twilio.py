@@ -214,7 +214,8 @@ class TwilioGateway:
         body = await read_body(request)
         try:
             pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True,
-                              strict_parsing=bool(body), max_num_fields=200)
+                              strict_parsing=bool(body), max_num_fields=200,
+                              errors="strict")
         except ValueError:  # bad encoding, a field without "=", too many fields
             raise web.HTTPBadRequest(text="the body is not a form") from None
         form: MultiDict[str] = MultiDict(pairs)
