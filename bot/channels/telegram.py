@@ -307,5 +307,6 @@ async def poll(svc: Services, channel: TelegramChannel, stop: asyncio.Event) -> 
                     log.exception("telegram update %s failed", update.update_id)
                 svc.dispatcher.kick()
     finally:
+        # stop() only: Updater.shutdown() would shut the shared bot down, and the
+        # dispatcher still sends through it until the channel closes.
         await updater.stop()
-        await updater.shutdown()
