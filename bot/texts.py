@@ -167,8 +167,8 @@ TEXTS: dict[str, str] = {
         "pondrá en contacto contigo."
     ),
     "promise.reminder": N_(
-        "Hola {name}, te recordamos tu compromiso de pago de {amount} para el {date}. "
-        "¡Gracias por cumplir!\n{how_to_pay}"
+        "Hola {name}, te recordamos tu compromiso de pago de {amount} para el {date}.\n"
+        "{how_to_pay}\n¡Gracias por cumplir!"
     ),
     "promise.broken": N_(
         "Hola {name}, no hemos recibido el pago de {amount} que acordamos para el {date}. "
