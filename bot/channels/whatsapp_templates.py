@@ -169,7 +169,7 @@ def variable_text(renderer: Renderer, value: Any) -> str:
 
 # The text to submit for approval ------------------------------------------------------
 
-# The message values each sentence's template uses, in order: {{1}}, {{2}}...
+# The message values each sentence's template may use.
 DEFAULT_VARIABLES: Mapping[str, tuple[str, ...]] = {
     "reminder.before_due": ("name", "creditor", "due_date", "total", "lines"),
     "reminder.due_today": ("name", "creditor", "total", "due_date", "lines"),
@@ -192,20 +192,27 @@ KIND_SENTENCES: Mapping[str, tuple[str, ...]] = {
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
-def template_text(key: str, locale: str,
-                  variables: tuple[str, ...] | None = None) -> str:
-    """The catalog sentence `key` in `locale` with {{1}}-style variables, to submit to Meta."""
-    names = variables or DEFAULT_VARIABLES[key]
+def template_variables(key: str, locale: str) -> tuple[str, ...]:
+    """The message values of sentence `key` in `locale`, in the order they appear.
+
+    Templates number their variables in reading order ({{1}} first), so the numbers of one
+    value differ between languages ("el {{3}} vence tu pago de {{4}}" / "your payment of
+    {{3}} is due on {{4}}"): each locale's `variables` table says which is which.
+    """
     sentence = translations(locale).gettext(TEXTS[key])
+    names = tuple(dict.fromkeys(_PLACEHOLDER.findall(sentence)))
+    allowed = DEFAULT_VARIABLES.get(key, names)
+    unknown = [n for n in names if n not in allowed]
+    if unknown:
+        raise MissingValue(f"{key}: {unknown} cannot be template variables")
+    return names
 
-    def number(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in names:
-            raise MissingValue(f"{key}: {{{name}}} has no template variable")
-        return "{{" + str(names.index(name) + 1) + "}}"
 
-    # The invoice lines fill one variable: it stands alone on its line in our sentence.
-    return _PLACEHOLDER.sub(number, sentence)
+def template_text(key: str, locale: str) -> str:
+    """The catalog sentence `key` in `locale` with {{1}}-style variables, to submit to Meta."""
+    names = template_variables(key, locale)
+    sentence = translations(locale).gettext(TEXTS[key])
+    return _PLACEHOLDER.sub(lambda m: "{{" + str(names.index(m.group(1)) + 1) + "}}", sentence)
 
 
 def template_problems(body: str) -> list[str]:
