@@ -12,7 +12,6 @@ import pytest
 from sqlmodel import col, select
 
 from bot.clock import FixedClock
-from bot.dispatch import Verdict
 from bot.services import Services
 from storage.models import Escalation, Event, Message, Outbox
 from tests.channels_helpers import (
@@ -410,7 +409,7 @@ async def test_inside_the_window_a_reply_is_free_text_with_quick_replies(
         [sent] = fake.twilio_messages()
         assert sent["ContentSid"] == "HX000000000000000000000000000000q2"
         variables = json.loads(sent["ContentVariables"])
-        assert variables["1"].startswith("Para confirmar: pagarás $1.200.000 el viernes")
+        assert variables["1"].startswith("¡Podemos hacerlo! Para confirmar:")
         assert [variables[k] for k in "2345"] == ["Sí, confirmo", "yes", "No", "no"]
         # The tap comes back as the option id.
         await post_twilio(client, "/webhooks/twilio", inbound_form(
@@ -451,22 +450,6 @@ async def test_a_reminder_without_a_template_is_held_for_staff_never_sent_as_tex
             [case] = (await session.exec(select(Escalation))).all()
         assert (case.reason, case.priority, case.data["message_id"]) == (
             "no_template", "high", reminder.id)
-
-
-async def test_an_sms_carries_the_opt_out_footer_when_the_preset_requires_it(
-        sqlite_url: str, clock: FixedClock, fake: FakeProviders) -> None:
-    class FooterGate:
-        """The compliance gate's answer for a preset with opt_out_footer_channels = [sms]."""
-
-        def check(self, debtor, channel, kind, history, now):  # type: ignore[no-untyped-def]
-            return Verdict("allow", "allowed", required_texts=frozenset({"opt_out_footer"}))
-
-    async with running(settings_for(sqlite_url, fake), clock) as (_client, svc):
-        svc.dispatcher.gate = FooterGate()
-        await load(svc, portfolio(row(channel="sms", locale="en-US")))
-        await svc.scheduler.run_pass()
-        [sent] = fake.twilio_messages()
-        assert sent["Body"].endswith("\n\nReply STOP to opt out.")
 
 
 async def test_serve_says_which_channels_are_live_and_why_the_others_are_off(

@@ -169,25 +169,14 @@ def variable_text(renderer: Renderer, value: Any) -> str:
 
 # The text to submit for approval ------------------------------------------------------
 
-# The message values each sentence's template may use.
-DEFAULT_VARIABLES: Mapping[str, tuple[str, ...]] = {
-    "reminder.before_due": ("name", "creditor", "due_date", "total", "lines"),
-    "reminder.due_today": ("name", "creditor", "total", "due_date", "lines"),
-    "reminder.overdue": ("name", "creditor", "total", "due_date", "lines"),
-    "reminder.overdue_options": ("name", "creditor", "total", "due_date", "lines"),
-    "reminder.last_notice": ("name", "creditor", "total", "due_date", "lines"),
-    "promise.reminder": ("name", "amount", "date", "how_to_pay"),
-    "promise.broken": ("name", "amount", "date"),
-    "promise.broken_staff": ("name", "amount", "date"),
-}
-# Which sentence each automatic message kind sends (the kinds that need a template).
+# Which sentences each automatic message kind sends (the kinds that need a template).
 KIND_SENTENCES: Mapping[str, tuple[str, ...]] = {
     "reminder_before_due": ("reminder.before_due",),
     "reminder_due_today": ("reminder.due_today",),
     "reminder_overdue": ("reminder.overdue", "reminder.overdue_options"),
     "reminder_last_notice": ("reminder.last_notice",),
-    "promise_reminder": ("promise.reminder",),
-    "promise_broken": ("promise.broken", "promise.broken_staff"),
+    "installment_reminder": ("promise.reminder", "installment.reminder"),
+    "agreement_broken": ("promise.broken", "installment.missed", "agreement.broken_staff"),
 }
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -200,12 +189,7 @@ def template_variables(key: str, locale: str) -> tuple[str, ...]:
     {{3}} is due on {{4}}"): each locale's `variables` table says which is which.
     """
     sentence = translations(locale).gettext(TEXTS[key])
-    names = tuple(dict.fromkeys(_PLACEHOLDER.findall(sentence)))
-    allowed = DEFAULT_VARIABLES.get(key, names)
-    unknown = [n for n in names if n not in allowed]
-    if unknown:
-        raise MissingValue(f"{key}: {unknown} cannot be template variables")
-    return names
+    return tuple(dict.fromkeys(_PLACEHOLDER.findall(sentence)))
 
 
 def template_text(key: str, locale: str) -> str:
