@@ -155,10 +155,6 @@ async def test_a_debtor_moves_to_telegram_through_the_deep_link(
         ana = await debtor(svc, "CO-001")
         assert (ana.channel, ana.telegram_chat_id) == ("telegram", str(CHAT))
         assert ana.consents["telegram"]["source"] == "telegram_start"
-        # The conversation goes on there: the next reminder is a Telegram message.
-        clock.advance(timedelta(days=5))
-        await svc.scheduler.run_pass()
-        assert fake.telegram_calls("sendMessage")[-1]["text"].startswith("Hola Ana, te saluda")
 
 
 async def test_a_deep_link_works_once_and_not_after_a_day(
