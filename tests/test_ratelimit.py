@@ -72,7 +72,7 @@ async def test_one_dispatcher_sends_no_faster_than_the_rate(
     await svc.close()
     assert len(channel.at) == 25
     assert busiest_second(channel.at) <= RATE
-    assert 0.95 * RATE <= achieved(channel.at) <= RATE
+    assert 0.8 * RATE <= achieved(channel.at) <= RATE  # ~0.98 alone; less on a busy machine
 
 
 async def test_a_sender_without_a_rate_key_is_not_slowed(
@@ -145,6 +145,6 @@ async def test_two_dispatchers_on_postgresql_share_one_rate(
             await db.dispose()
     assert len(channel.at) == 40
     assert busiest_second(channel.at) <= RATE
-    assert 0.95 * RATE <= achieved(channel.at) <= RATE
+    assert 0.8 * RATE <= achieved(channel.at) <= RATE  # ~0.98 alone; less on a busy machine
     print(f"\nconfigured {RATE:g}/s; achieved {achieved(channel.at):.2f}/s over "
           f"{len(channel.at)} sends by 2 dispatchers; busiest second {busiest_second(channel.at)}")
