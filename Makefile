@@ -46,7 +46,7 @@ demo: install
 extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --project=Recobro \
 		--copyright-holder="Recobro contributors" -o locales/recobro.pot .
-	$(BIN)/pybabel update -i locales/recobro.pot -d locales -D recobro --no-fuzzy-matching
+	$(BIN)/pybabel update -i locales/recobro.pot -d locales -D recobro --no-fuzzy-matching -w 100
 
 lint: install
 	$(BIN)/ruff check bot storage tests

@@ -14,7 +14,7 @@ from aiohttp import web
 from bot import payments_web
 from bot.admin import policy_views
 from bot.admin import views as admin_views
-from bot.channels import sandbox_http
+from bot.channels import sandbox_http, telegram, twilio, webhooks
 from bot.services import Services
 from bot.web import SERVICES, security_headers, setup_templates
 
@@ -38,6 +38,10 @@ def create_app(svc: Services, *, background: bool = True) -> web.Application:
     payments_web.setup_routes(app)
     admin_views.setup_routes(app)
     policy_views.setup_routes(app)
+    if svc.providers.twilio is not None:
+        webhooks.setup_twilio(app, svc.providers.twilio)
+    if svc.providers.telegram is not None:
+        webhooks.setup_telegram(app, svc.providers.telegram)
     if background:
         app.cleanup_ctx.append(_background)
     return app
@@ -45,6 +49,11 @@ def create_app(svc: Services, *, background: bool = True) -> web.Application:
 
 async def _background(app: web.Application) -> AsyncIterator[None]:
     svc = app[SERVICES]
+    if svc.providers.telegram is not None:
+        try:
+            await svc.providers.telegram.start()  # getMe: a wrong token shows at once
+        except Exception as exc:  # the first send tries again
+            log.warning("Telegram is not reachable at start-up: %s", exc)
     dispatcher = asyncio.create_task(svc.dispatcher.run_forever(), name="dispatcher")
     if svc.settings.scheduler:
         svc.scheduler.start(svc.settings.scheduler_interval_seconds)
@@ -79,6 +88,10 @@ def startup_lines(svc: Services, base: str) -> list[str]:
     if svc.settings.sandbox != "off":
         lines.append(f"  sandbox: {base}/sandbox"
                      + ("  (open to anyone: demo mode)" if svc.settings.sandbox == "open" else ""))
+    for name in ("whatsapp", "sms", "telegram"):
+        if name not in svc.channels.sandboxed():
+            lines.append(f"  {name}: live, {_webhook(name, svc)}")
+    lines.extend(f"  {note}" for note in svc.providers.notes)
     sandboxed = svc.channels.sandboxed()
     if sandboxed:
         lines.append(f"  no provider configured for {', '.join(sandboxed)}: messages on "
@@ -87,6 +100,13 @@ def startup_lines(svc: Services, base: str) -> list[str]:
     if svc.settings.now:
         lines.append(f"  clock set by RECOBRO_NOW: it is now {now.isoformat()}")
     return lines
+
+
+def _webhook(name: str, svc: Services) -> str:
+    public = (svc.settings.public_url or "<RECOBRO_PUBLIC_URL>").rstrip("/")
+    if name == "telegram":
+        return f"webhook {public}{telegram.WEBHOOK_PATH}"
+    return f"webhooks {public}{twilio.WEBHOOK_PATH} and {public}{twilio.STATUS_PATH}"
 
 
 async def serve(svc: Services, host: str, port: int) -> None:

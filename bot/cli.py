@@ -38,8 +38,13 @@ def _clock(args: argparse.Namespace, settings: Settings) -> Clock:
 
 
 async def _services(args: argparse.Namespace, *, check_schema: bool = True) -> Services:
+    from bot.channels.configure import ChannelConfigError
+
     settings = Settings()
-    services = build_services(settings, clock=_clock(args, settings))
+    try:
+        services = build_services(settings, clock=_clock(args, settings))
+    except ChannelConfigError as exc:
+        raise CommandError(str(exc)) from None
     if check_schema and await pending(services.db):
         await services.db.dispose()
         raise CommandError("the database schema is not up to date: run `recobro db upgrade`")
@@ -344,6 +349,79 @@ async def cmd_understand(args: argparse.Namespace) -> int:
     return run(sys.stdin, sys.stdout, args.locale, today)
 
 
+def _telegram(services: Services) -> Any:
+    channel = services.providers.telegram
+    if channel is None:
+        raise CommandError("Telegram is off: set RECOBRO_TELEGRAM_TOKEN and "
+                           "RECOBRO_TELEGRAM_BOT_USERNAME")
+    return channel
+
+
+async def cmd_telegram_poll(args: argparse.Namespace) -> int:
+    import signal
+
+    from bot.channels.telegram import poll
+
+    services = await _services(args)
+    try:
+        channel = _telegram(services)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        dispatcher = asyncio.create_task(services.dispatcher.run_forever())
+        if services.settings.scheduler:
+            services.scheduler.start(services.settings.scheduler_interval_seconds)
+        print(f"polling Telegram as @{channel.username} (this removes its webhook); "
+              "Ctrl-C to stop", flush=True)
+        try:
+            await poll(services, channel, stop)
+        finally:
+            dispatcher.cancel()
+    finally:
+        await services.close()
+    return 0
+
+
+async def cmd_telegram_link(args: argparse.Namespace) -> int:
+    from bot.channels.links import LINK_TTL, create_link
+
+    services = await _services(args)
+    try:
+        channel = _telegram(services)
+        async with services.db.transaction() as session:
+            debtor = (await session.exec(select(Debtor).where(
+                Debtor.external_id == args.debtor_id))).first()
+            if debtor is None or debtor.id is None:
+                raise CommandError(f"no debtor {args.debtor_id!r}")
+            token = await create_link(session, debtor.id, "telegram", services.clock.now())
+        print(channel.deep_link(token))
+        print(f"single use, valid for {int(LINK_TTL.total_seconds() // 3600)} hours",
+              file=sys.stderr)
+    finally:
+        await services.close()
+    return 0
+
+
+async def cmd_telegram_set_webhook(args: argparse.Namespace) -> int:
+    from bot.channels.telegram import WEBHOOK_PATH
+
+    services = await _services(args)
+    try:
+        channel = _telegram(services)
+        settings = services.settings
+        if not settings.public_url or channel.secret is None:
+            raise CommandError("set RECOBRO_PUBLIC_URL and RECOBRO_TELEGRAM_SECRET first")
+        url = settings.public_url.rstrip("/") + WEBHOOK_PATH
+        await channel.start()
+        await channel.bot.set_webhook(url=url, secret_token=channel.secret,
+                                      allowed_updates=["message", "callback_query"])
+        print(f"Telegram now posts @{channel.username}'s updates to {url}")
+    finally:
+        await services.close()
+    return 0
+
+
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -415,6 +493,16 @@ def parser() -> argparse.ArgumentParser:
     understand.add_argument("--today", help="the reading date, YYYY-MM-DD (default today)")
     understand.set_defaults(func=cmd_understand)
 
+    telegram = sub.add_parser("telegram", help="the Telegram bot").add_subparsers(
+        dest="telegram_cmd", required=True)
+    telegram.add_parser("poll", help="long polling for development (no public URL needed)"
+                        ).set_defaults(func=cmd_telegram_poll)
+    link = telegram.add_parser("link", help="a single-use t.me link that binds a debtor's chat")
+    link.add_argument("debtor_id")
+    link.set_defaults(func=cmd_telegram_link)
+    telegram.add_parser("set-webhook", help="point Telegram at RECOBRO_PUBLIC_URL with the "
+                        "secret token").set_defaults(func=cmd_telegram_set_webhook)
+
     admin = sub.add_parser("admin", help="web admin users").add_subparsers(
         dest="admin_cmd", required=True)
     user = admin.add_parser("create-user", help="create a web admin user")
@@ -434,7 +522,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings()
     logging.basicConfig(level=settings.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("alembic", "apscheduler"):
+    # httpx logs every request URL at INFO, and a Bot API URL carries the bot token; twilio
+    # logs every request's headers. Secrets stay out of the logs.
+    for noisy in ("alembic", "apscheduler", "httpx", "httpcore", "twilio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         return asyncio.run(args.func(args))

@@ -21,22 +21,24 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import gate
+from bot import delivery, gate
 from bot.channels import ChannelRegistry
-from bot.channels.base import Option, OutgoingMessage, SendError, SendResult
+from bot.channels.base import Option, OutgoingMessage, SendError, SendResult, sender_of
 from bot.clock import Clock
 from bot.compliance import Allowed, NotBefore
 from bot.policies import policies_for
+from bot.ratelimit import RateLimited, RateLimiter
 from bot.texts import MissingCreditorTaxId, required_text_lines
 from storage import repo
 from storage.db import Database
+from storage.models import Escalation, Message, Outbox
 from storage.models import Event as EventRow
-from storage.models import Message, Outbox
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=2)
+HOLD_DEADLINE = timedelta(hours=4)  # staff's deadline for a held message (a missing template)
 
 
 @dataclass(slots=True)
@@ -48,6 +50,7 @@ class DispatchReport:
     cancelled: list[int] = field(default_factory=list)
     retried: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
+    held: list[int] = field(default_factory=list)
     sent_messages: list[int] = field(default_factory=list)
 
 
@@ -68,7 +71,8 @@ class Dispatcher:
 
     def __init__(self, db: Database, clock: Clock, channels: ChannelRegistry, *,
                  creditor: str = "", creditor_tax_id: str | None = None, batch: int = 100,
-                 concurrency: int = 32, worker: str | None = None) -> None:
+                 concurrency: int = 32, worker: str | None = None,
+                 rate: RateLimiter | None = None) -> None:
         self.db = db
         self.clock = clock
         self.channels = channels
@@ -76,6 +80,7 @@ class Dispatcher:
         self.creditor_tax_id = creditor_tax_id
         self.batch = batch
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+        self.rate = rate
         self._limit = asyncio.Semaphore(concurrency)
         self._kick = asyncio.Event()
 
@@ -190,6 +195,11 @@ class Dispatcher:
         async with self._limit:
             try:
                 channel = self.channels.get(claimed.message.channel)
+                sender = sender_of(channel)
+                if sender is not None and self.rate is not None:
+                    # Right before the send, inside the concurrency limit: a slot taken
+                    # earlier could be used late, together with others (a burst).
+                    await self.rate.acquire(sender)
                 return claimed, await channel.send(claimed.message)
             except SendError as error:
                 return claimed, error
@@ -206,16 +216,42 @@ class Dispatcher:
                 if row.status != "sending" or row.worker != self.worker:
                     log.warning("outbox %s was taken over while sending", row.id)
                     continue
-                message = await session.get_one(Message, row.message_id)
+                # Locked: a status callback for this message may be landing right now.
+                message = await session.get_one(Message, row.message_id, with_for_update=True)
                 row.updated_at, row.lease_until = now, None
                 if isinstance(result, SendResult):
                     row.status = "sent"
-                    message.provider_id, message.status, message.sent_at = (
-                        result.provider_id, result.status, now)
-                    if result.status == "delivered":
+                    message.provider_id, message.sent_at = result.provider_id, now
+                    if result.payload:
+                        message.payload = dict(message.payload) | dict(result.payload)
+                    # Forward only: a callback ("delivered") may already have been applied.
+                    for status in ("sent", result.status):
+                        message.status = delivery.advance(message.status, status).status
+                    if message.status in ("delivered", "read") and message.delivered_at is None:
                         message.delivered_at = now
                     report.sent.append(row.id)  # type: ignore[arg-type]
                     report.sent_messages.append(message.id)  # type: ignore[arg-type]
+                elif isinstance(result, RateLimited):
+                    # Not an attempt: the message never left; it waits for a free slot.
+                    row.status, row.due_at = "pending", now + timedelta(
+                        seconds=result.retry_after or 1)
+                    row.last_error = result.reason
+                    row.attempts = max(row.attempts - 1, 0)
+                    report.retried.append(row.id)  # type: ignore[arg-type]
+                elif result.hold:
+                    row.status, row.last_error = "failed", f"held: {result.reason}"
+                    message.status, message.error_code = "held", result.code
+                    message.error_message = result.reason
+                    session.add(Escalation(
+                        debtor_id=row.debtor_id, reason=result.code or "held", priority="high",
+                        deadline=now + HOLD_DEADLINE, created_at=now, data={
+                            "message_id": message.id, "outbox_id": row.id, "kind": row.kind,
+                            "channel": row.channel, "detail": result.reason}))
+                    session.add(EventRow(at=now, debtor_id=row.debtor_id, actor="dispatcher",
+                                         kind="message.held", data={
+                                             "outbox_id": row.id, "message_id": message.id,
+                                             "code": result.code, "reason": result.reason}))
+                    report.held.append(row.id)  # type: ignore[arg-type]
                 elif result.permanent or claimed.attempts >= MAX_ATTEMPTS:
                     row.status, row.last_error = "failed", result.reason
                     message.status, message.error_code = "failed", result.code

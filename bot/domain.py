@@ -27,6 +27,7 @@ class Channel(StrEnum):
 
 
 ALL_CHANNELS = "*"  # an opt-out that covers every channel
+CHANNEL_ORDER = ("whatsapp", "sms", "telegram")  # who stands in for a channel switched off
 MAX_INBOUND_TEXT = 10_000  # characters kept of one debtor message; no real reply is longer
 
 # C0 and C1 control characters except tab and newlines: PostgreSQL refuses NUL in text, and
@@ -78,6 +79,8 @@ class DebtorView:
     third_party: bool = False
     identity_verified: bool = False
     document_last4: str | None = None  # what the debtor answers to prove who they are
+    # Channels we have an address on (a phone for WhatsApp and SMS, a linked Telegram chat).
+    reachable: frozenset[str] = frozenset()
 
     @property
     def zone(self) -> ZoneInfo:
@@ -235,4 +238,11 @@ class StaffActed:
     data: Mapping[str, Any] = field(default_factory=dict)
 
 
-Event = DebtorSaid | TimerFired | StaffActed | PaymentReceived
+@dataclass(frozen=True, slots=True)
+class ChannelLinked:
+    """The debtor opened our deep link: their chat on `channel` is bound to them now."""
+
+    channel: str
+
+
+Event = DebtorSaid | TimerFired | StaffActed | PaymentReceived | ChannelLinked

@@ -21,11 +21,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import compliance, flows, gate
 from bot.cadence import local_moment
+from bot.channels import links
 from bot.clock import Clock
-from bot.compliance import Never, NotBefore
+from bot.compliance import Never, NotBefore, is_opt_out_keyword
 from bot.domain import (
+    CHANNEL_ORDER,
     MAX_INBOUND_TEXT,
     AgreementView,
+    ChannelLinked,
     Context,
     DebtorSaid,
     DebtorView,
@@ -40,6 +43,7 @@ from bot.domain import (
     clean_text,
 )
 from bot.flows import negotiation as negotiation_flow
+from bot.flows.common import first_name
 from bot.flows.core import (
     CloseAgreement,
     Conversation,
@@ -54,13 +58,15 @@ from bot.flows.core import (
     Send,
     SetInvoiceStatus,
     State,
+    SwitchChannel,
     VerifyIdentity,
 )
+from bot.flows.switch import route
 from bot.money import Money
 from bot.negotiation import Authority, Offer, violations
 from bot.payments import OpenInvoice, PaymentNotice, allocate, link_token, to_installments
 from bot.policies import policies_for
-from bot.texts import Renderer, to_json
+from bot.texts import Renderer, Say, to_json
 from bot.understanding import Understanding, understand
 from storage import repo
 from storage.db import Database
@@ -81,6 +87,12 @@ from storage.models import Event as EventRow
 log = logging.getLogger(__name__)
 
 Understand = Callable[[str, str, Any], Understanding]
+OPT_OUT_OPTION = "opt_out"  # bot.flows.common.OPTION_INTENTS reads it as an opt-out
+
+
+def sandbox_deep_link(token: str) -> str:
+    """The t.me link while Telegram is not configured (the sandbox shows it)."""
+    return f"https://t.me/recobro_sandbox_bot?start={token}"
 
 # How long staff have to pick up a case, by priority.
 ESCALATION_DEADLINES = {"urgent": timedelta(hours=1), "high": timedelta(hours=4),
@@ -129,7 +141,8 @@ class Engine:
                  understand_text: Understand = understand,
                  payment_url_template: str | None = None,
                  payments_secret: str | None = None,
-                 on_outbox: Callable[[], None] | None = None) -> None:
+                 on_outbox: Callable[[], None] | None = None,
+                 deep_link: Callable[[str], str] = sandbox_deep_link) -> None:
         self.db = db
         self.clock = clock
         self.creditor = creditor
@@ -137,6 +150,7 @@ class Engine:
         self.payment_url_template = payment_url_template
         self.payments_secret = payments_secret
         self.on_outbox = on_outbox or (lambda: None)
+        self.deep_link = deep_link
 
     # Inbound messages ---------------------------------------------------------------
 
@@ -206,6 +220,10 @@ class Engine:
             return Received("unknown_sender", message.id)
         message.debtor_id = debtor.id
         text, option = message.text, message.payload.get("option")
+        if option is None and is_opt_out_keyword(text, debtor.locale):
+            # A message that is exactly an opt-out keyword ("STOP", "BAJA", "sair") stops
+            # us whatever understanding reads: the SMS carriers' rule, kept on every channel.
+            option = OPT_OUT_OPTION
         has_media = bool(message.payload.get("media"))
 
         def said(ctx: Context) -> Event:
@@ -217,6 +235,48 @@ class Engine:
         message.status, message.processed_at = "processed", now
         session.add(message)
         return Received("processed", message.id, debtor.id)
+
+    async def link_channel(self, msg: InboundMessage, token: str) -> Received:
+        """A debtor opened our deep link (`/start <token>`): bind the chat, continue there.
+
+        Stored and deduped like any message. An unknown, used or expired token binds
+        nothing and is kept as ignored. Errors propagate (the webhook answers 5xx and the
+        provider retries): the token stays unused until a delivery succeeds.
+        """
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            message_id = await repo.insert_ignore(session, Message, _inbound_values(msg, now),
+                                                  ("channel", "provider_id"))
+            if message_id is None:
+                return Received("duplicate")
+            message = await session.get_one(Message, message_id)
+            debtor = await links.redeem(session, token, msg.channel, msg.address, now)
+            if debtor is None or debtor.id is None:
+                message.status = "ignored"
+                session.add(message)
+                session.add(EventRow(at=now, actor="system", kind="channel.link_refused",
+                                     data={"message_id": message_id, "channel": msg.channel}))
+                return Received("unknown_sender", message_id)
+            previous = debtor.telegram_chat_id
+            debtor.telegram_chat_id = msg.address
+            # Opening the link is an explicit opt-in on that channel.
+            debtor.consents = dict(debtor.consents) | {
+                msg.channel: {"source": f"{msg.channel}_start", "at": now.isoformat()}}
+            debtor.updated_at = now
+            session.add(debtor)
+            session.add(EventRow(at=now, debtor_id=debtor.id, actor="debtor",
+                                 kind="channel.linked", data={
+                                     "channel": msg.channel, "previous_address": previous}))
+            message.debtor_id = debtor.id
+            await session.flush()
+            await self._apply(session, [_Item(debtor.id, _constant(ChannelLinked(msg.channel)),
+                                              "debtor", reply_channel=msg.channel,
+                                              inbound=message)])
+            message.status, message.processed_at = "processed", now
+            session.add(message)
+            debtor_id = debtor.id
+        self.on_outbox()
+        return Received("processed", message_id, debtor_id)
 
     async def _keep_failed(self, msg: InboundMessage, now: datetime) -> Received:
         values = _inbound_values(msg, now) | {"status": "failed"}
@@ -472,12 +532,13 @@ class Engine:
         row.version += 1
         row.updated_at = now
         session.add(row)
-        channel = item.reply_channel or debtor.channel
         sends: list[Send] = []
         for action in decision.actions:
             match action:
                 case Send():
                     sends.append(action)
+                case SwitchChannel(channel=target):
+                    sends.extend(await self._switch(session, debtor, target, now))
                 case OptOut(channel=opted):
                     debtor.opt_outs = dict(debtor.opt_outs) | {opted: now.isoformat()}
                     await repo.cancel_pending_outbox(session, debtor_id=debtor.id, now=now,
@@ -522,10 +583,21 @@ class Engine:
                     session.add(EventRow(at=now, debtor_id=debtor.id, actor="bot",
                                          kind=f"note.{kind}", data=dict(data)))
         session.add(debtor)
+        # Where the debtor wrote (or the timer's channel), else their preferred one, unless
+        # the segment switched it off or we have no address there: then the segment's order.
+        channel = route((item.reply_channel, debtor.channel), ctx.policy.disabled_channels,
+                        (*ctx.policy.channel_order, *CHANNEL_ORDER), reachable(debtor))
+        if channel is None and sends:
+            session.add(Escalation(
+                debtor_id=debtor.id, reason="no_channel", priority="high",
+                deadline=now + ESCALATION_DEADLINES["high"], created_at=now,
+                data={"state": before, "unsent": [s.kind for s in sends],
+                      "disabled": sorted(ctx.policy.disabled_channels)}))
+            sends = []
         renderer = Renderer(debtor.locale, ctx.today) if sends else None
         messages = []
         for send in sends:
-            assert renderer is not None
+            assert renderer is not None and channel is not None
             messages.append(Message(
                 debtor_id=debtor.id, direction="out", channel=channel,
                 address=address_for(debtor, channel), kind=send.kind,
@@ -547,6 +619,27 @@ class Engine:
             "actions": [type(a).__name__ for a in decision.actions],
             "sent": [m.kind for m in messages],
         }))
+
+    async def _switch(self, session: AsyncSession, debtor: Debtor, target: str,
+                      now: datetime) -> list[Send]:
+        """Make `target` the debtor's channel; for an unlinked Telegram, the link to send."""
+        assert debtor.id is not None
+        if address_for(debtor, target):
+            if debtor.channel != target:
+                session.add(EventRow(at=now, debtor_id=debtor.id, actor="debtor",
+                                     kind="channel.switched",
+                                     data={"from": debtor.channel, "to": target}))
+                debtor.channel, debtor.updated_at = target, now
+            return []
+        if target != "telegram":
+            return []  # no phone number: nothing to switch to (the flow never asks this)
+        token = await links.create_link(session, debtor.id, target, now)
+        session.add(EventRow(at=now, debtor_id=debtor.id, actor="bot", kind="channel.link_sent",
+                             data={"channel": target}))
+        hours = int(links.LINK_TTL.total_seconds() // 3600)
+        return [Send(Say("channel.telegram_link", {"name": first_name(debtor.name),
+                                                   "url": self.deep_link(token),
+                                                   "hours": hours}))]
 
     async def _create_agreement(self, session: AsyncSession, debtor_id: int, ctx: Context,
                                 action: CreateAgreement, now: datetime) -> None:
@@ -624,7 +717,13 @@ def debtor_view(debtor: Debtor) -> DebtorView:
         channel=debtor.channel, opted_out=frozenset(debtor.opt_outs),
         third_party=debtor.third_party_at is not None,
         identity_verified=debtor.identity_verified_at is not None,
-        document_last4=debtor.document_last4)
+        document_last4=debtor.document_last4,
+        reachable=reachable(debtor))
+
+
+def reachable(debtor: Debtor) -> frozenset[str]:
+    """The channels we have an address on for `debtor`."""
+    return frozenset(c for c in ("whatsapp", "sms", "telegram") if address_for(debtor, c))
 
 
 def invoice_view(invoice: Invoice) -> InvoiceView:

@@ -6,12 +6,14 @@ the same engine and outbox.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.channels import ChannelRegistry
+from bot.channels.configure import Providers, configure
 from bot.clock import Clock
 from bot.dispatch import Dispatcher
-from bot.engine import Engine
+from bot.engine import Engine, sandbox_deep_link
+from bot.ratelimit import rate_limiter
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from storage.db import Database
@@ -28,26 +30,36 @@ class Services:
     engine: Engine
     dispatcher: Dispatcher
     scheduler: Scheduler
+    providers: Providers = field(default_factory=Providers)
 
     async def close(self) -> None:
         """Release the scheduler lock and every connection."""
         await self.scheduler.release()
+        await self.providers.close()
         await self.db.dispose()
 
 
 def build_services(settings: Settings, *, clock: Clock | None = None,
                    db: Database | None = None,
                    channels: ChannelRegistry | None = None) -> Services:
-    """Wire the components for `settings`; tests pass their own clock, database or channels."""
+    """Wire the components for `settings`; tests pass their own clock, database or channels.
+
+    Real channels come from the settings (`bot.channels.configure`) unless `channels` is
+    given; every channel without a provider is delivered by the sandbox.
+    """
     clock = clock or settings.clock()
     db = db or Database(settings.database_url)
-    channels = channels or ChannelRegistry.with_sandbox()
+    providers = configure(settings, clock) if channels is None else Providers()
+    channels = channels or ChannelRegistry.with_sandbox(providers.adapters)
     dispatcher = Dispatcher(db, clock, channels, creditor=settings.creditor_name,
-                            creditor_tax_id=settings.creditor_tax_id)
+                            creditor_tax_id=settings.creditor_tax_id,
+                            rate=rate_limiter(db, settings.send_rate_per_second))
     engine = Engine(db, clock, creditor=settings.creditor_name,
                     payment_url_template=settings.payment_url_template,
                     payments_secret=settings.payments_secret.get_secret_value()
                     if settings.payments_secret else None,
-                    on_outbox=dispatcher.kick)
+                    on_outbox=dispatcher.kick,
+                    deep_link=providers.telegram.deep_link if providers.telegram
+                    else sandbox_deep_link)
     return Services(settings, clock, db, channels, engine, dispatcher,
-                    Scheduler(engine, dispatcher))
+                    Scheduler(engine, dispatcher), providers)

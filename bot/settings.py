@@ -6,6 +6,7 @@ The README's settings table lists these same names; a test keeps the two in step
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -45,6 +46,33 @@ class Settings(BaseSettings):
     scheduler: bool = Field(True, description="run the scheduler pass every minute in serve")
     scheduler_interval_seconds: int = Field(60, description="seconds between scheduler passes")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
+    # Channels. A channel whose settings are absent is off: the sandbox delivers its messages.
+    twilio_account_sid: str | None = Field(None, description="Twilio account SID (AC...), "
+                                           "for WhatsApp and SMS")
+    twilio_auth_token: SecretStr | None = Field(None, description="Twilio auth token: signs "
+                                                "the API calls and checks webhook signatures")
+    twilio_api_base: str = Field("https://api.twilio.com", description="Twilio's API base URL "
+                                 "(tests and benchmarks point it at a fake)")
+    whatsapp_from: str | None = Field(None, description="the WhatsApp sender, "
+                                      "`whatsapp:+15551234567`; unset, WhatsApp is off")
+    whatsapp_templates: Path | None = Field(None, description="TOML file mapping message kind "
+                                            "and locale to approved WhatsApp templates "
+                                            "(ContentSid and variables)")
+    sms_from: str | None = Field(None, description="the SMS sender number, `+15551234567`; "
+                                 "unset, SMS is off")
+    telegram_token: SecretStr | None = Field(None, description="the bot token from BotFather; "
+                                             "unset, Telegram is off")
+    telegram_bot_username: str | None = Field(None, description="the bot's username (without "
+                                              "@), for the t.me links that bind a debtor's chat")
+    telegram_secret: SecretStr | None = Field(None, description="the secret_token given to "
+                                              "setWebhook; the webhook refuses requests without it")
+    telegram_api_base: str = Field("https://api.telegram.org/bot", description="Telegram's Bot "
+                                   "API base URL (tests and benchmarks point it at a fake)")
+    send_rate_per_second: float = Field(10.0, ge=0, description="at most this many messages "
+                                        "per second per sender (a From number, a bot), across "
+                                        "every worker; 0 = no limit")
+    provider_timeout_seconds: float = Field(10.0, gt=0, description="how long a call to Twilio "
+                                            "or Telegram may take before it is retried later")
 
     @field_validator("now", mode="before")
     @classmethod

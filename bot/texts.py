@@ -175,8 +175,8 @@ TEXTS: dict[str, str] = {
         "pondrá en contacto contigo."
     ),
     "promise.reminder": N_(
-        "Hola {name}, te recordamos tu compromiso de pago de {amount} para el {date}. "
-        "¡Gracias por cumplir!\n{how_to_pay}"
+        "Hola {name}, te recordamos tu compromiso de pago de {amount} para el {date}.\n"
+        "{how_to_pay}\n¡Gracias por cumplir!"
     ),
     "promise.broken": N_(
         "Hola {name}, no hemos recibido el pago de {amount} que acordamos para el {date}. "
@@ -222,6 +222,19 @@ TEXTS: dict[str, str] = {
     ),
     "footer.creditor": N_("Acreedor: {creditor}"),
     "footer.creditor_tax_id": N_("Acreedor: {creditor} · {tax_id}"),
+    # Changing channel: "escríbeme por Telegram", "mejor por SMS".
+    "channel.switched": N_("Listo, {name}. Desde ahora te escribiremos por {channel}."),
+    "channel.unavailable": N_(
+        "Lo sentimos, {name}: por ahora no podemos escribirte por {channel}. Seguimos por aquí."
+    ),
+    "channel.telegram_link": N_(
+        "Con gusto, {name}. Para seguir por Telegram, abre este enlace y toca «Iniciar»: {url}\n"
+        "El enlace es personal y vence en {hours} horas."
+    ),
+    "channel.linked": N_(
+        "¡Hola, {name}! Tu chat de Telegram quedó vinculado con {creditor}. Desde ahora "
+        "seguimos por aquí."
+    ),
 }
 
 # Quick-reply titles. WhatsApp cuts button titles at 20 characters: a test holds every
@@ -309,6 +322,24 @@ def to_json(value: Any) -> Any:
         return [to_json(v) for v in value]
     if isinstance(value, Mapping):
         return {str(k): to_json(v) for k, v in value.items()}
+    return value
+
+
+def from_json(value: Any) -> Any:
+    """The parameter `to_json` stored: Money, Percent, date and Say come back as themselves."""
+    if isinstance(value, list):
+        return tuple(from_json(v) for v in value)
+    if isinstance(value, dict):
+        if "$money" in value:
+            return Money.from_json(value["$money"])
+        if "$percent" in value:
+            return Percent(Decimal(value["$percent"]))
+        if "$date" in value:
+            return date.fromisoformat(value["$date"])
+        if "$say" in value:
+            return Say(value["$say"], {k: from_json(v) for k, v in value["params"].items()},
+                       tuple(value.get("options", ())))
+        return {k: from_json(v) for k, v in value.items()}
     return value
 
 

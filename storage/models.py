@@ -297,8 +297,38 @@ class AdminSession(SQLModel, table=True):
     expires_at: datetime = _ts()
 
 
+class ChannelLink(SQLModel, table=True):
+    """A single-use, expiring deep link that binds a debtor's chat (Telegram's /start <token>).
+
+    Only the token's sha256 is stored: a database leak gives no working link.
+    """
+
+    __tablename__ = "channel_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    debtor_id: int = Field(foreign_key="debtor.id", index=True)
+    channel: str = Field(max_length=20)  # telegram
+    created_at: datetime = _ts()
+    expires_at: datetime = _ts()
+    used_at: datetime | None = _ts(default=None, nullable=True)
+    address: str | None = Field(default=None, max_length=100)  # the chat that used it
+
+
+class SendSlot(SQLModel, table=True):
+    """The next free send moment of one sender (a From number, a bot), shared by all workers.
+
+    `bot.ratelimit` reserves slots with one atomic UPDATE ... RETURNING on PostgreSQL.
+    """
+
+    __tablename__ = "send_slot"
+
+    sender: str = Field(primary_key=True, max_length=100)
+    next_at: datetime = _ts()
+
+
 __all__ = [
-    "AdminSession", "AdminUser", "Agreement", "Conversation", "Debtor", "Escalation",
-    "Event", "ImportRun", "Installment", "Invoice", "Message", "Outbox", "Payment", "Policy",
-    "Timer",
+    "AdminSession", "AdminUser", "Agreement", "ChannelLink", "Conversation", "Debtor",
+    "Escalation", "Event", "ImportRun", "Installment", "Invoice", "Message", "Outbox",
+    "Payment", "Policy", "SendSlot", "Timer",
 ]

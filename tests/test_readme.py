@@ -25,3 +25,13 @@ def test_the_quick_start_is_two_commands() -> None:
     block = README.split("## Quick start", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
     assert [line.split()[0:2] for line in block.strip().splitlines()] == [
         ["make", "demo"], ["make", "test"]]
+
+
+def test_the_whatsapp_template_texts_in_the_readme_are_the_catalogs() -> None:
+    from bot.channels.whatsapp_templates import KIND_SENTENCES, template_text
+
+    for keys in KIND_SENTENCES.values():
+        for key in keys:
+            for locale in ("es-CO", "en-US", "pt-BR"):
+                body = "\n".join("  " + line for line in template_text(key, locale).split("\n"))
+                assert body in README, (key, locale)

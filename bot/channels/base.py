@@ -6,6 +6,7 @@ channel module has its own. Richer features (buttons, templates) degrade to text
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -42,13 +43,17 @@ class SendResult:
     """The provider took the message: its id and the status it reported."""
 
     provider_id: str
-    status: str = "sent"  # sent | delivered (the sandbox delivers at once)
+    status: str = "sent"  # queued | sent | delivered (the sandbox delivers at once)
+    # Facts about what went out (SMS segments, the WhatsApp template used), kept in the
+    # message's payload for staff and statistics.
+    payload: Mapping[str, Any] = field(default_factory=dict)
 
 
 class SendError(Exception):
     """A send that did not happen."""
 
     permanent = False
+    hold = False
 
     def __init__(self, reason: str, *, code: str | None = None,
                  retry_after: float | None = None) -> None:
@@ -68,14 +73,34 @@ class PermanentSendError(SendError):
     permanent = True
 
 
+class HeldSendError(PermanentSendError):
+    """Not sendable as it stands until a person acts (e.g. no approved WhatsApp template).
+
+    The dispatcher holds the message (status `held`, with the reason) and opens an
+    escalation, so staff see it; it is never sent as something else instead.
+    """
+
+    hold = True
+
+
 class OutboundChannel(Protocol):
-    """Sends text to one address on one channel."""
+    """Sends text to one address on one channel.
+
+    An adapter may also have a `sender` attribute (its From number or bot): the dispatcher
+    then keeps its sends under the configured rate (see `bot.ratelimit`).
+    """
 
     name: str
 
     async def send(self, message: OutgoingMessage) -> SendResult:
         """Send `message`; raise `TransientSendError` or `PermanentSendError` on failure."""
         ...
+
+
+def sender_of(channel: OutboundChannel) -> str | None:
+    """The rate-limit key of an adapter (its From number or bot), None when it has none."""
+    sender = getattr(channel, "sender", None)
+    return sender if isinstance(sender, str) and sender else None
 
 
 def numbered_options(text: str, options: tuple[Option, ...], footer: str) -> str:

@@ -10,8 +10,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.domain import Context, DebtorSaid, Event, PaymentReceived, StaffActed, TimerFired
-from bot.flows import agreements, inquiry, negotiation, payments, reminder
+from bot.domain import (
+    ChannelLinked,
+    Context,
+    DebtorSaid,
+    Event,
+    PaymentReceived,
+    StaffActed,
+    TimerFired,
+)
+from bot.flows import agreements, inquiry, negotiation, payments, reminder, switch
 from bot.flows.core import (
     TRANSITIONS,
     Conversation,
@@ -26,7 +34,9 @@ def step(conv: Conversation, event: Event, ctx: Context) -> Decision:
     """Apply one event to a conversation: the next state, its data, the actions to take."""
     match event:
         case DebtorSaid():
-            decision = inquiry.on_message(conv, event, ctx)
+            decision = switch.on_message(conv, event, ctx) or inquiry.on_message(conv, event, ctx)
+        case ChannelLinked():
+            decision = switch.on_linked(conv, event, ctx)
         case TimerFired(kind="reminder"):
             decision = reminder.on_reminder(conv, ctx)
         case TimerFired(kind="installment_reminder"):

@@ -26,6 +26,9 @@ OPTION_INTENTS: Mapping[str, Intent] = {
     "human": Intent.TALK_TO_HUMAN,
     "yes": Intent.AFFIRM,
     "no": Intent.DENY,
+    # Not a button: set by the shell for an exact opt-out keyword ("STOP", "BAJA") or
+    # Twilio's own opt-out, which stop us whatever understanding reads.
+    "opt_out": Intent.OPT_OUT,
 }
 
 

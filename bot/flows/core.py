@@ -165,8 +165,20 @@ class Note:
     data: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class SwitchChannel:
+    """The debtor asked to be written on `channel` from now on.
+
+    The engine makes it their preferred channel when it has an address there; for a
+    Telegram chat not linked yet it sends the debtor a t.me link first.
+    """
+
+    channel: str
+
+
 Action = (Send | Escalate | OptOut | MarkThirdParty | VerifyIdentity | CreateAgreement
-          | CloseAgreement | MarkReminded | SetInvoiceStatus | Schedule | Note)
+          | CloseAgreement | MarkReminded | SetInvoiceStatus | Schedule | Note
+          | SwitchChannel)
 
 
 @dataclass(frozen=True, slots=True)
