@@ -100,11 +100,19 @@ class AmountReader:
             )
         if self.words.scales.get(token) == 1000 and len(token) > 1:
             return True  # "te doy mil"
-        nxt = self.tokens[index + 1] if index + 1 < len(self.tokens) else ""
-        # "medio millón", "a hundred", "a grand": only before a scale or multiplier.
+        # "medio millón", "a hundred", "a grand", "half a grand": only before a scale.
         return (token in self.words.half or token in self.words.articles) and (
-            nxt in self.words.scales or nxt in self.words.multipliers
+            self._scale_follows(index + 1)
         )
+
+    def _scale_follows(self, index: int) -> bool:
+        """Whether a scale or multiplier starts at `index`, maybe after an article ("a grand")."""
+        w = self.words
+        nxt = self.tokens[index] if index < len(self.tokens) else ""
+        if nxt in w.scales or nxt in w.multipliers:
+            return True
+        after = self.tokens[index + 1] if index + 1 < len(self.tokens) else ""
+        return nxt in w.articles and (after in w.scales or after in w.multipliers)
 
     def _parse(self, i: int) -> _Parse | None:
         w = self.words
@@ -153,14 +161,20 @@ class AmountReader:
                 if nxt in w.values and current is not None:
                     j += 1
                     continue
+                if nxt in w.values and current is None and last_scale is not None and (
+                    w.values[nxt] < last_scale
+                ):
+                    j += 1  # "mil e duzentos", "dois mil e quinhentos", "a thousand and fifty"
+                    continue
                 if nxt in w.half and last_scale is not None:
                     total += last_scale * _HALF  # "un millón y medio"
                     j += 2
                     break
                 break
-            if t in w.half and (nxt in w.scales or nxt in w.multipliers) and current is None:
+            if t in w.half and current is None and self._scale_follows(j + 1):
                 current = _HALF
-                j += 1
+                # "half a grand": the article after "half" counts nothing.
+                j += 2 if nxt in w.articles else 1
                 continue
             if t in w.articles and (nxt in w.scales or nxt in w.multipliers) and current is None:
                 current = Decimal(1)

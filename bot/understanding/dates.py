@@ -207,16 +207,21 @@ class NumberParser:
         token = tokens[i]
         if _DIGITS_RE.match(token):
             return Decimal(token), 1
+        ordinals = self.words.day_ordinals
+        if token in ordinals:
+            return ordinals[token], 1  # "primero", "fifteenth"
         values = self.words.values
         if token not in values:
             return None, 0
         total = values[token]
         used = 1
-        # "treinta y cinco", "vinte e cinco", "twenty five".
+        # "treinta y cinco", "vinte e cinco", "twenty five", "twenty-first".
         j = i + 1
         if j < len(tokens) and tokens[j] in self.words.connectors:
             j += 1
-        if j < len(tokens) and tokens[j] in values and total % 10 == 0 and values[tokens[j]] < 10:
-            total += values[tokens[j]]
+        following = tokens[j] if j < len(tokens) else ""
+        unit = values.get(following, ordinals.get(following))
+        if unit is not None and total % 10 == 0 and 0 < unit < 10:
+            total += unit
             used = j - i + 1
         return total, used

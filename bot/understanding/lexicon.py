@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from importlib import resources
@@ -92,6 +92,8 @@ class NumberWords:
     connectors: frozenset[str]
     articles: frozenset[str]  # "a hundred": a word that counts 1 only before a scale
     ordinal_suffixes: frozenset[str]
+    # Ordinal words that name a day of the month: "primero" (es), "fifteenth" (en).
+    day_ordinals: Mapping[str, Decimal] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,8 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
         connectors=frozenset(k for w in num.get("connectors", []) for k in keyer(w)),
         articles=frozenset(k for w in num.get("articles", []) for k in keyer(w)),
         ordinal_suffixes=frozenset(k for w in num.get("ordinal_suffixes", []) for k in keyer(w)),
+        day_ordinals={k: Decimal(str(v))
+                      for k, v in keyed_map(num.get("day_ordinals", {})).items()},
     )
 
     dates = data.get("dates", {})
@@ -202,11 +206,24 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
         units_words = [w for w, v in num.get("values", {}).items() if 0 < v < 10]
         joiners = "|".join(num["connectors"])
         sets["n"].append(f"({'|'.join(tens)}) ({joiners})? ({'|'.join(units_words)})")
+    # A day of the month in words: "el quince", "dia primeiro", "on the twenty-first".
+    ordinals = num.get("day_ordinals", {})
+    day_words: list[str] = []
+    tens = [w for w, v in num.get("values", {}).items() if v in (20, 30)]
+    low = [w for w, v in {**num.get("values", {}), **ordinals}.items() if 0 < v < 10]
+    if tens and low:
+        # Compounds first: the regex takes the first alternative that fits ("treinta y uno").
+        joiners = "|".join(num.get("connectors", [])) or "zzznever"
+        day_words.append(f"({'|'.join(tens)}) ({joiners})? ({'|'.join(low)})")
+    day_words += [w for w, v in num.get("values", {}).items() if 2 <= v <= 31]
+    day_words += list(ordinals)
+    sets["day_word"] = day_words or ["zzznever"]
+    sets["day_ordinal"] = list(ordinals) or ["zzznever"]
     sets["weekday"] = list(weekdays)
     sets["month"] = list(months)
     sets["unit"] = list(units)
     for name in ("day_prefix", "month_joiners", "next_words", "this_words", "week_after",
-                 "in_prefix", "next_month_suffix"):
+                 "in_prefix", "next_month_suffix", "day_word_prefix", "from_now", "one"):
         sets[name] = list(dates.get(name, [])) or ["zzznever"]
     sets["money_after"] = list(money.get("after", [])) + list(slang)
     sets["ord"] = list(num.get("ordinal_suffixes", [])) or ["zzznever"]
@@ -232,14 +249,15 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
         for phrase in dates.get(kind, []):
             date_index.add(compiler.compile(phrase), kind)
     generated = {
-        "day_month": ["<n> <ord>? <month_joiners>? <month>",
-                      "<day_prefix> <n> <ord>? <month_joiners>? <month>",
-                      "<month> <n>", "<num> / <num> (/ <num>)?"],
-        "day_next_month": ["<day_prefix>? <n> <ord>? <next_month_suffix>"],
+        "day_month": ["(<n>|<day_word>) <ord>? <month_joiners>? <month>",
+                      "<day_prefix> (<n>|<day_word>) <ord>? <month_joiners>? <month>",
+                      "<month> (<n>|<day_word>)", "<num> / <num> (/ <num>)?"],
+        "day_next_month": ["<day_prefix>? (<n>|<day_word>) <ord>? <next_month_suffix>"],
         "weekday_after": ["<weekday> <week_after>", "<week_after> (<this_words>)? <weekday>"],
         "weekday": ["<weekday>"],
-        "day_of_month": ["<day_prefix> <num>", "<weekday> <num>"],
-        "in_n": ["<in_prefix> <n> <unit>"],
+        "day_of_month": ["<day_prefix> <num>", "<weekday> <num>", "<day_word_prefix> <day_word>"],
+        # "in two weeks", "in a week", "a week from today".
+        "in_n": ["<in_prefix> (<n>|<one>) <unit>", "(<n>|<one>) <unit> <from_now>"],
     }
     for kind, phrases in generated.items():
         for phrase in phrases:
