@@ -96,8 +96,8 @@ class DateReader:
 
     def read(
         self, text: str, tokens: Sequence[str], today: date
-    ) -> tuple[date | None, str | None, bool]:
-        """The day meant, the kind of phrase that said it, and whether a past day is named.
+    ) -> tuple[date | None, str | None, list[tuple[int, int]]]:
+        """The day meant, the kind of phrase that said it, and where past days are named.
 
         No day gives (None, None, ...); a vague period ("next week") gives (None, "next_week").
         """
@@ -119,8 +119,8 @@ class DateReader:
             if best is None or key[:2] < best[:2]:
                 best = key
         if best is None:
-            return None, None, bool(past)
-        return best[2], best[3], bool(past)
+            return None, None, past
+        return best[2], best[3], past
 
     def _numbers(self, words: Sequence[str]) -> list[int]:
         values: list[int] = []

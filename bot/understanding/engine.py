@@ -80,7 +80,7 @@ class _Evidence:
     per_period: bool
     deferred: bool  # "until", "hasta", "só": paying is put off to the day named
     reason: Reason | None
-    said_past: bool  # a past day is named ("ayer", "last week")
+    said_past: bool  # a past day is named in the clause of a payment verb ("pagó ayer")
     question: bool  # the message asks something ("?")
     vetoed: frozenset[Intent]
 
@@ -112,6 +112,12 @@ def _blocked(lex: Lexicon, spaced: str, start: int, break_chars: Sequence[int]) 
     return not any(blocker.start() < b <= start for b in break_chars)
 
 
+def _same_clause(a: tuple[int, int], b: tuple[int, int], break_chars: Sequence[int]) -> bool:
+    """Whether two spans of the spaced text are in one clause (no comma or stop between)."""
+    low, high = min(a[0], b[0]), max(a[0], b[0])
+    return not any(low < c <= high for c in break_chars)
+
+
 def _installments(lex: Lexicon, text: str, tokens: Sequence[str]) -> int | None:
     """The number of payments named ("en 3 cuotas" -> 3), 2 to 120, or None."""
     number = NumberParser(lex)
@@ -133,7 +139,7 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
     starts = _positions(tokens)
     break_chars = sorted(starts[i] for i in breaks if i < len(starts))
     amounts = AmountReader(lex, tokens, spaced, starts).read()
-    when, when_kind, said_past = DateReader(lex, NumberParser(lex)).read(spaced, tokens, today)
+    when, when_kind, past = DateReader(lex, NumberParser(lex)).read(spaced, tokens, today)
     vetoed = {intent for intent, _ in lex.vetoes.search(spaced, tokens)}
     scores: dict[Intent, float] = {}
     spans: dict[Intent, list[tuple[int, int]]] = {}
@@ -155,6 +161,15 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
             apart = all(end <= a or start >= b for a, b in seen)
             scores[intent] = max(old, weight) + (0.1 if apart else 0.0)
         seen.append((start, end))
+    for intent, match in lex.alone.search(spaced, tokens):
+        # A keyword alone ("sair", "STOP"), give or take a "?" or an emoji: strong.
+        rest = (spaced[: match.start()] + spaced[match.end():]).split()
+        if all(not t[0].isalnum() or t.startswith("emo_") for t in rest):
+            scores[intent] = max(scores.get(intent, 0.0), 3.0)
+            spans.setdefault(intent, []).append(match.span())
+    # "me despidieron hace un mes, cuando consiga le pago": the past day is about the job.
+    paying_spans = spans.get(Intent.PROMISE_TO_PAY, []) + spans.get(Intent.WILL_PAY_NOW, [])
+    said_past = any(_same_clause(p, s, break_chars) for p in past for s in paying_spans)
     found_reasons = {reason for reason, _ in lex.reasons.search(spaced, tokens)}
     reason = next((r for r in _REASON_ORDER if r in found_reasons), None)
     return _Evidence(

@@ -104,6 +104,8 @@ class Lexicon:
     region: str | None
     normalizer: Normalizer
     intents: PhraseIndex[tuple[Intent, int]]
+    # Keywords that mean an intent only as the whole message: "sair", "STOP", "baja".
+    alone: PhraseIndex[Intent]
     vetoes: PhraseIndex[Intent]
     reasons: PhraseIndex[Reason]
     dates: PhraseIndex[str]
@@ -231,6 +233,7 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
 
     intents: PhraseIndex[tuple[Intent, int]] = PhraseIndex()
     vetoes: PhraseIndex[Intent] = PhraseIndex()
+    alone: PhraseIndex[Intent] = PhraseIndex()
     for name, table in data.get("intents", {}).items():
         intent = Intent(name)
         for tier, weight in TIERS.items():
@@ -238,6 +241,8 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
                 intents.add(compiler.compile(phrase), (intent, weight))
         for phrase in table.get("veto", []):
             vetoes.add(compiler.compile(phrase), intent)
+        for phrase in table.get("alone", []):
+            alone.add(compiler.compile(phrase), intent)
 
     reasons: PhraseIndex[Reason] = PhraseIndex()
     for name, phrases in data.get("reasons", {}).items():
@@ -282,6 +287,7 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
         region=region,
         normalizer=normalizer,
         intents=intents,
+        alone=alone,
         vetoes=vetoes,
         reasons=reasons,
         dates=date_index,

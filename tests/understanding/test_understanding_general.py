@@ -88,3 +88,65 @@ def test_in_one_unit_counts_one(locale: str, text: str, days: int) -> None:
     result = understand(text, locale, WED)
     assert result.intent is Intent.PROMISE_TO_PAY
     assert result.date == WED + timedelta(days=days)
+
+
+def test_a_number_of_weeks_after_en_is_a_day_not_a_number_of_payments() -> None:
+    for locale, text in (("es-CO", "en dos semanas le pago"),
+                         ("es-MX", "le pago dentro de dos semanas"),
+                         ("pt-BR", "pago daqui a duas semanas")):
+        result = understand(text, locale, WED)
+        assert (result.intent, result.date, result.installments) == (
+            Intent.PROMISE_TO_PAY, date(2026, 12, 2), None)
+
+
+def test_a_past_day_makes_a_payment_verb_past_only_in_its_own_clause() -> None:
+    text = "me despidieron hace un mes y sigo buscando, cuando consiga algo le pago"
+    assert understand(text, "es-CO", WED).intent is Intent.CANT_PAY
+    assert understand("mi hermano le pagó ayer", "es-CO", WED).intent is Intent.ALREADY_PAID
+
+
+@pytest.mark.parametrize(
+    ("locale", "text"),
+    [
+        ("es-CO", "Buenos días, el pago lo realicé esta mañana por PSE"),
+        ("es-MX", "la transferencia ya la hice desde el martes"),
+        ("pt-BR", "Prezados, efetuei o pagamento da fatura na segunda"),
+        ("pt-BR", "o pix já foi feito"),
+        ("en-US", "Good morning, the payment was submitted on Monday"),
+    ],
+)
+def test_formal_and_object_first_payment_statements_are_already_paid(
+    locale: str, text: str
+) -> None:
+    assert understand(text, locale, WED).intent is Intent.ALREADY_PAID
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "intent"),
+    [
+        ("en-US", "STOP", Intent.OPT_OUT),
+        ("en-US", "Stop.", Intent.OPT_OUT),
+        ("pt-BR", "sair", Intent.OPT_OUT),
+        ("es-MX", "baja", Intent.OPT_OUT),
+        ("en-US", "I'll stop by the bank tomorrow to pay", Intent.PROMISE_TO_PAY),
+        ("pt-BR", "tô internado, assim que sair eu pago", Intent.CANT_PAY),
+        ("pt-BR", "o dinheiro chega amanhã e eu pago", Intent.PROMISE_TO_PAY),
+    ],
+)
+def test_opt_out_keywords_count_only_as_the_whole_message(
+    locale: str, text: str, intent: Intent
+) -> None:
+    assert understand(text, locale, WED).intent is intent
+
+
+@pytest.mark.parametrize(
+    ("locale", "text"),
+    [
+        ("en-US", "I am requesting that you cease all further communication with me"),
+        ("es-MX", "ya no me sigan llamando"),
+        ("es-CO", "no me estén molestando más"),
+        ("pt-BR", "quero sair dessa lista"),
+    ],
+)
+def test_formal_and_progressive_requests_to_stop_are_opt_out(locale: str, text: str) -> None:
+    assert understand(text, locale, WED).intent is Intent.OPT_OUT
