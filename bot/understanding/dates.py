@@ -101,7 +101,8 @@ class DateReader:
 
         No day gives (None, None, ...); a vague period ("next week") gives (None, "next_week").
         """
-        hits = self.lex.dates.search(text, tokens)
+        # Every match: "el viernes no, mejor el lunes" names two days of one kind.
+        hits = self.lex.dates.search_all(text, tokens)
         past = [m.span() for kind, m in hits if kind == "past"]
         best: tuple[int, int, date | None, str] | None = None
         for kind, match in hits:

@@ -137,6 +137,7 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
         return None
     spaced = " " + " ".join(tokens) + " "
     starts = _positions(tokens)
+    breaks = breaks | {i for i, token in enumerate(tokens) if token in lex.clause_words}
     break_chars = sorted(starts[i] for i in breaks if i < len(starts))
     amounts = AmountReader(lex, tokens, spaced, starts).read()
     when, when_kind, past = DateReader(lex, NumberParser(lex)).read(spaced, tokens, today)

@@ -126,6 +126,8 @@ class Lexicon:
     offer_cue: re.Pattern[str]
     # Words that cancel a payment phrase right after them: "no puedo pagar", "si pago hoy".
     blockers: re.Pattern[str]
+    # Words that start a new clause like a comma does: "can't today but I will on Monday".
+    clause_words: frozenset[str] = frozenset()
 
 
 def _keyer_for(normalizer: Normalizer) -> Any:
@@ -308,6 +310,7 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
             compiler, [f"({c}) <any>? <any>?" for c in money.get("offer_cues", [])], before=True
         ),
         blockers=_edge_regex(compiler, text.get("blockers", []), before=True),
+        clause_words=frozenset(k for w in text.get("clause_words", []) for k in keyer(w)),
     )
     # Only now is the vocabulary complete: every word the phrases and tables name.
     # Scale and slang words are no typo targets: "varias" must not become "barras" (1000).

@@ -10,7 +10,8 @@ the normalised text (see `text.py`):
     ..  / ...     up to 3 / up to 6 tokens of anything in between
     <name>        one of the phrases of the named set ("ya <paid>"); <num> is any number,
                   <any> any one token
-    !word         the next item does not come right after `word` ("!la manana")
+    !word         the next item does not come right after `word` ("!la manana"); `!<name>`
+                  does the same for each one-word phrase of a set, `!<num>` for a number
     $ % ? / :     those symbols as tokens ("?" standing alone is a question mark)
 
 Phrases are indexed by a word they cannot match without, so a message is only tried
@@ -109,6 +110,8 @@ class PhraseCompiler:
                 self._set_cache[name] = _Compiled("(?!)", None)
                 self._set_cache[name] = self._alternatives(self._sets[name])
             return self._set_cache[name]
+        if token.startswith("!<") and token.endswith(">"):
+            return _Compiled(self._not_after_set(token[2:-1], phrase), None)
         if token.startswith("!") and len(token) > 1:
             # "!la manana": "manana" not right after "la" ("la mañana" is the morning).
             keyed = self._keyer(token[1:])
@@ -131,6 +134,20 @@ class PhraseCompiler:
         self.words.update(keyed)
         regex = "".join(re.escape(k) + " " for k in keyed)
         return _Compiled(regex, frozenset({keyed[0]}) if keyed else None)
+
+    def _not_after_set(self, name: str, phrase: str) -> str:
+        """Lookbehinds refusing each word of a set (or any number) right before."""
+        if name == "num":
+            return r"(?<!\d )"
+        if name not in self._sets:
+            raise PhraseError(f"unknown set <{name}> in phrase {phrase!r}")
+        words: set[str] = set()
+        for entry in self._sets[name]:
+            keyed = self._keyer(entry)
+            if len(keyed) != 1 or not keyed[0].isalnum():
+                raise PhraseError(f"!<{name}> in {phrase!r}: the set must hold single words")
+            words.add(keyed[0])
+        return "".join(f"(?<! {re.escape(w)} )" for w in sorted(words))
 
     def _alternatives(self, phrases: Iterable[str]) -> _Compiled:
         compiled = [self.compile(p) for p in phrases]
@@ -241,6 +258,17 @@ class PhraseIndex(Generic[T]):
             match = regex.search(text)
             if match is not None:
                 hits.append((payload, match))
+        return hits
+
+    def search_all(self, text: str, tokens: Iterable[str]) -> list[tuple[T, re.Match[str]]]:
+        """Every match of every phrase in `text`, not only the first of each phrase."""
+        hits: list[tuple[T, re.Match[str]]] = []
+        for index in self.candidates(tokens):
+            source, payload = self._entries[index]
+            regex = self._compiled.get(index)
+            if regex is None:
+                regex = self._compiled[index] = _regex(source)
+            hits.extend((payload, match) for match in regex.finditer(text))
         return hits
 
     def compile_all(self) -> None:

@@ -150,3 +150,41 @@ def test_opt_out_keywords_count_only_as_the_whole_message(
 )
 def test_formal_and_progressive_requests_to_stop_are_opt_out(locale: str, text: str) -> None:
     assert understand(text, locale, WED).intent is Intent.OPT_OUT
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "expected"),
+    [
+        ("es-CO", "ahorita no tengo, pero el lunes sí le pago", date(2026, 11, 23)),
+        ("es-PE", "hoy no puedo pero mañana si le pago", date(2026, 11, 19)),
+        ("es-MX", "el 25 si le deposito", date(2026, 11, 25)),
+    ],
+)
+def test_si_after_a_day_is_the_emphatic_yes_not_an_if(
+    locale: str, text: str, expected: date
+) -> None:
+    result = understand(text, locale, WED)
+    assert (result.intent, result.date) == (Intent.PROMISE_TO_PAY, expected)
+
+
+def test_si_starting_a_condition_still_cancels_the_payment() -> None:
+    result = understand("si le pago hoy me quitan los intereses?", "es-CO", WED)
+    assert result.intent is Intent.REQUEST_DISCOUNT
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "expected"),
+    [
+        ("es-MX", "no puedo pagar el viernes, mejor el lunes", date(2026, 11, 23)),
+        ("es-CL", "el lunes no alcanzo, mejor el jueves", date(2026, 11, 19)),
+        ("pt-BR", "hoje não consigo, só sexta", date(2026, 11, 20)),
+        ("pt-BR", "segunda não dá, melhor quarta", date(2026, 11, 25)),
+        ("en-US", "can't do friday, better monday", date(2026, 11, 23)),
+        ("en-US", "Can't pay today but I will on Monday", date(2026, 11, 23)),
+    ],
+)
+def test_a_refused_day_corrected_to_another_promises_the_second(
+    locale: str, text: str, expected: date
+) -> None:
+    result = understand(text, locale, WED)
+    assert (result.intent, result.date) == (Intent.PROMISE_TO_PAY, expected)
