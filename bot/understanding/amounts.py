@@ -35,6 +35,8 @@ class Amount:
     end: int  # index after its last token
     explicit: bool  # a currency mark, money word, scale or thousands separator says money
     cue: bool  # an offer verb stands before it ("puedo dar", "tengo")
+    # Digits or a money word: "300", "mil reais", "dos palos" (not "mil gracias").
+    marked: bool = False
 
 
 def parse_digits(token: str) -> Decimal | None:
@@ -83,7 +85,11 @@ class AmountReader:
         return self.starts[index] if index < len(self.starts) else len(self.text) - 1
 
     def _after_is_not_money(self, index: int) -> bool:
-        return self.lex.not_money_after.match(self.text, self._char_start(index)) is not None
+        position = self._char_start(index)
+        if self.lex.not_money_after.match(self.text, position) is None:
+            return False
+        # A money word wins over a unit that starts the same way ("a vista" is not "a").
+        return self.lex.money_after.match(self.text, position) is None
 
     def _is_number_word(self, token: str) -> bool:
         w = self.words
@@ -246,12 +252,15 @@ class AmountReader:
             self.lex.blockers.search(before) is None
         )
         end = parsed.end + (1 if unit_after else 0)
+        marked = marked_before or marked_after or unit_after or first[0].isdigit() or any(
+            t in self.words.money_scales for t in self.tokens[i:parsed.end]
+        )
         if explicit:
             if parsed.scaled or marked_before or marked_after or unit_after:
-                return Amount(parsed.value, i, end, True, cue)
+                return Amount(parsed.value, i, end, True, cue, marked)
             # Only separators: still an invoice or a phone number when a word says so.
             if self.lex.not_money_before.search(before) is None:
-                return Amount(parsed.value, i, end, True, cue)
+                return Amount(parsed.value, i, end, True, cue, marked)
             return None
         if self.lex.not_money_before.search(before) or self._after_is_not_money(parsed.end):
             return None
@@ -261,5 +270,5 @@ class AmountReader:
         if not first[0].isdigit() and parsed.value < 100:
             return None  # "un dinero", "um minuto": words for one are no amount
         if cue or parsed.value >= 100:
-            return Amount(parsed.value, i, end, False, cue)
+            return Amount(parsed.value, i, end, False, cue, marked)
         return None

@@ -83,6 +83,8 @@ class _Evidence:
     said_past: bool  # a past day is named in the clause of a payment verb ("pagó ayer")
     question: bool  # the message asks something ("?")
     vetoed: frozenset[Intent]
+    # The discount is the condition of paying: "si me hacen descuento pago todo hoy".
+    discount_is_condition: bool = False
 
 
 def _positions(tokens: Sequence[str]) -> list[int]:
@@ -186,6 +188,10 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
         said_past=said_past,
         question="?" in tokens,
         vetoed=frozenset(vetoed),
+        discount_is_condition=any(
+            lex.conditions.search(spaced, 0, start) is not None
+            for start, _ in spans.get(Intent.REQUEST_DISCOUNT, [])
+        ),
     )
 
 
@@ -228,6 +234,12 @@ def _decide(ev: _Evidence) -> tuple[Intent, float, float]:
             bump(Intent.WILL_PAY_NOW, 3.5)  # "hoy en la noche le pago las 60 lucas"
         elif ev.amount.cue or scores.get(Intent.OFFER_AMOUNT):
             bump(Intent.OFFER_AMOUNT, 3.2)
+        elif ev.amount.explicit and ev.amount.marked and max(
+            (s for i, s in scores.items() if i not in SOCIAL), default=0.0
+        ) < 2:
+            # An amount of money and nothing else of weight ("1.800 reais, pode ser?",
+            # "ok, 300 lucas") proposes that amount.
+            bump(Intent.OFFER_AMOUNT, 2.5)
     if ev.installments is not None:
         bump(Intent.REQUEST_PLAN, 3.0)
     for asking in (Intent.ASK_PAYMENT_METHODS, Intent.ASK_BALANCE):
@@ -248,6 +260,12 @@ def _decide(ev: _Evidence) -> tuple[Intent, float, float]:
         bump(Intent.PROMISE_TO_PAY, 1.5)  # a bare answer: "el viernes", "mañana"
     elif ev.when_kind in _TODAY_KINDS and paying:
         bump(Intent.WILL_PAY_NOW, 3.3)
+    if ev.discount_is_condition and ev.amount is None:
+        # Paying in exchange for a discount asks for the discount; with an amount it is an
+        # offer (handled above).
+        rival = max(scores.get(Intent.PROMISE_TO_PAY, 0.0), scores.get(Intent.WILL_PAY_NOW, 0.0))
+        if rival >= scores.get(Intent.REQUEST_DISCOUNT, 0.0) > 0:
+            bump(Intent.REQUEST_DISCOUNT, rival + 0.1)
     if not scores:
         return Intent.UNKNOWN, 0.0, 0.0
     content = {i: s for i, s in scores.items() if i not in SOCIAL}

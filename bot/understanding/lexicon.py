@@ -94,6 +94,8 @@ class NumberWords:
     ordinal_suffixes: frozenset[str]
     # Ordinal words that name a day of the month: "primero" (es), "fifteenth" (en).
     day_ordinals: Mapping[str, Decimal] = field(default_factory=dict)
+    # Slang scales are money by themselves: "palos", "lucas" (but "mil" may be "mil gracias").
+    money_scales: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,8 @@ class Lexicon:
     blockers: re.Pattern[str]
     # Words that start a new clause like a comma does: "can't today but I will on Monday".
     clause_words: frozenset[str] = frozenset()
+    # "si", "if", "se" a few words before a phrase: what follows is a condition.
+    conditions: re.Pattern[str] = re.compile("(?!)")
 
 
 def _keyer_for(normalizer: Normalizer) -> Any:
@@ -188,6 +192,8 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
         multipliers={k: Decimal(str(v)) for k, v in keyed_map(num.get("multipliers", {})).items()},
         scales=keyed_map(scales),
         units=frozenset(unit_slang),
+        money_scales=frozenset(k for word, value in slang.items()
+                               if Decimal(str(value)) != 1 for k in keyer(word)),
         half=frozenset(k for w in num.get("half", []) for k in keyer(w)),
         only_inside=frozenset(spelling.key(fold(w, {})) for w in num.get("only_inside", [])),
         connectors=frozenset(k for w in num.get("connectors", []) for k in keyer(w)),
@@ -310,6 +316,10 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
             compiler, [f"({c}) <any>? <any>?" for c in money.get("offer_cues", [])], before=True
         ),
         blockers=_edge_regex(compiler, text.get("blockers", []), before=True),
+        conditions=_edge_regex(
+            compiler, [f"({c}) <any>? <any>? <any>?" for c in text.get("conditions", [])],
+            before=True,
+        ),
         clause_words=frozenset(k for w in text.get("clause_words", []) for k in keyer(w)),
     )
     # Only now is the vocabulary complete: every word the phrases and tables name.

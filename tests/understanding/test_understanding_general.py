@@ -188,3 +188,96 @@ def test_a_refused_day_corrected_to_another_promises_the_second(
 ) -> None:
     result = understand(text, locale, WED)
     assert (result.intent, result.date) == (Intent.PROMISE_TO_PAY, expected)
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "reason"),
+    [
+        ("es-CO", "el taller está muy quieto, no me alcanza", "business_slow"),
+        ("es-MX", "el changarro anda bien flojo", "business_slow"),
+        ("es-PE", "las ventas están super bajas este mes", "business_slow"),
+    ],
+)
+def test_an_intensifier_between_verb_and_adjective_keeps_the_reason(
+    locale: str, text: str, reason: str
+) -> None:
+    result = understand(text, locale, WED)
+    assert result.intent is Intent.CANT_PAY and result.reason is not None
+    assert result.reason.value == reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["no estoy de acuerdo con esos intereses tan altos", "esos cargos están muy inflados",
+     "estos recargos son abusivos"],
+)
+def test_plural_charges_contested_are_a_dispute(text: str) -> None:
+    assert understand(text, "es-CO", WED).intent is Intent.DISPUTE
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "amount"),
+    [
+        ("pt-BR", "mil e oitocentos reais, pode ser?", "1800"),
+        ("es-CL", "ok, 300 lucas", "300000"),
+        ("es-CO", "dos palos", "2000000"),
+        ("en-US", "$400?", "400"),
+    ],
+)
+def test_an_amount_of_money_with_nothing_else_of_weight_is_an_offer(
+    locale: str, text: str, amount: str
+) -> None:
+    result = understand(text, locale, WED)
+    assert (result.intent, result.amount) == (Intent.OFFER_AMOUNT, Decimal(amount))
+
+
+def test_a_scale_word_in_a_set_phrase_is_no_amount() -> None:
+    for text in ("mil gracias", "un millón de gracias"):
+        assert understand(text, "es-CO", WED).intent is Intent.THANKS
+
+
+def test_a_money_word_after_a_number_beats_a_unit_that_starts_the_same() -> None:
+    result = understand("aceita mil e duzentos à vista pra quitar?", "pt-BR", WED)
+    assert result.amount == Decimal(1200)
+
+
+def test_a_single_payment_of_an_amount_is_not_recurring() -> None:
+    result = understand("i will make a payment of $75.50 tomorrow", "en-US", WED)
+    assert (result.intent, result.amount, result.recurring, result.date) == (
+        Intent.PROMISE_TO_PAY, Decimal("75.50"), False, date(2026, 11, 19))
+
+
+@pytest.mark.parametrize(
+    ("locale", "text"),
+    [
+        ("es-MX", "si me hacen descuento pago todo hoy"),
+        ("es-CO", "si me quitan los intereses le pago el viernes"),
+        ("en-US", "if you waive the late fees I'll pay today"),
+        ("pt-BR", "se tirar os juros eu pago hoje"),
+    ],
+)
+def test_paying_in_exchange_for_a_discount_asks_for_the_discount(locale: str, text: str) -> None:
+    result = understand(text, locale, WED)
+    assert (result.intent, result.date) == (Intent.REQUEST_DISCOUNT, None)
+
+
+def test_sending_money_later_is_a_promise() -> None:
+    result = understand("pasado mañana le mando la feria", "es-MX", WED)
+    assert (result.intent, result.date) == (Intent.PROMISE_TO_PAY, date(2026, 11, 20))
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "intent"),
+    [
+        ("en-US", "I'll pay mañana, promise", Intent.PROMISE_TO_PAY),
+        ("en-US", "gracias!", Intent.THANKS),
+        ("es-CO", "ok, thank you", Intent.THANKS),
+        ("pt-BR", "ok, thanks", Intent.THANKS),
+        ("en-US", "ok thanks", Intent.THANKS),
+        ("es-CO", "a como esta el dolar hoy", Intent.UNKNOWN),  # "hoy" keys like "oi"
+    ],
+)
+def test_common_words_of_another_language_are_understood(
+    locale: str, text: str, intent: Intent
+) -> None:
+    assert understand(text, locale, WED).intent is intent
