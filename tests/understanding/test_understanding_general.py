@@ -281,3 +281,28 @@ def test_common_words_of_another_language_are_understood(
     locale: str, text: str, intent: Intent
 ) -> None:
     assert understand(text, locale, WED).intent is intent
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "intent"),
+    [
+        ("es-CL", "wena", Intent.GREETING),
+        ("es-PE", "habla causa", Intent.GREETING),
+        ("es-MX", "ándale pues", Intent.AFFIRM),
+        ("es-CO", "ni hablar", Intent.DENY),
+        ("es-PE", "estoy aguja", Intent.CANT_PAY),
+        ("es-CL", "estoy más pato que la cresta", Intent.CANT_PAY),
+        ("es-MX", "no hay lana", Intent.CANT_PAY),
+        ("es-PE", "ya le yapié", Intent.ALREADY_PAID),
+        ("es-CO", "ya le giré la plata", Intent.ALREADY_PAID),
+        ("es-PE", "ese préstamo no lo saqué yo", Intent.DISPUTE),
+        ("es-CO", "yo no he sacado nada con ustedes", Intent.DISPUTE),
+    ],
+)
+def test_each_country_s_slang_is_data(locale: str, text: str, intent: Intent) -> None:
+    assert understand(text, locale, WED).intent is intent
+
+
+def test_every_other_week_is_recurring() -> None:
+    result = understand("I can do $200 every other week", "en-US", WED)
+    assert (result.intent, result.recurring) == (Intent.OFFER_AMOUNT, True)
