@@ -37,6 +37,9 @@ class Amount:
     cue: bool  # an offer verb stands before it ("puedo dar", "tengo")
     # Digits or a money word: "300", "mil reais", "dos palos" (not "mil gracias").
     marked: bool = False
+    # Owed, borrowed, charged or already paid, not offered: "debo 900 lucas", "paid $800".
+    owed: bool = False
+    scale: Decimal | None = None  # the scale word that ended it: "900 lucas" -> 1000
 
 
 def parse_digits(token: str) -> Decimal | None:
@@ -69,6 +72,7 @@ class _Parse:
     value: Decimal
     end: int
     scaled: bool
+    scale: Decimal | None = None  # the last scale used
 
 
 class AmountReader:
@@ -216,7 +220,8 @@ class AmountReader:
             return None
         # Whole amounts without exponent or zeros (150000, not 1.5E+5); cents as cents (1500.50).
         whole = value == value.to_integral()
-        return _Parse(Decimal(int(value)) if whole else value.quantize(_CENT), j, scaled)
+        return _Parse(Decimal(int(value)) if whole else value.quantize(_CENT), j, scaled,
+                      last_scale)
 
     def read(self) -> list[Amount]:
         """Every amount of money in the text, in order."""
@@ -233,15 +238,47 @@ class AmountReader:
                 continue
             amount = self._judge(i, parsed)
             if amount is not None:
-                found.append(amount)
+                found.append(self._inherit_scale(amount, found))
             i = max(parsed.end, i + 1)
         return found
+
+    def _inherit_scale(self, amount: Amount, found: list[Amount]) -> Amount:
+        """A bare number after a scaled amount counts in its scale: "debo 900 lucas, le doy
+        300" offers 300 lucas; never more than the amount it follows."""
+        token = self.tokens[amount.start]
+        if amount.explicit or not token.isdigit():
+            return amount
+        earlier = next((a for a in reversed(found) if a.scale is not None and a.scale > 1), None)
+        if earlier is None or earlier.scale is None:
+            return amount
+        value = amount.value * earlier.scale
+        if value > earlier.value:
+            return amount
+        return Amount(value, amount.start, amount.end, True, amount.cue, True, amount.owed,
+                      earlier.scale)
 
     def _judge(self, i: int, parsed: _Parse) -> Amount | None:
         start_char = self._char_start(i)
         before = self.text[:start_char]
         end_char = self._char_start(parsed.end)
         first = self.tokens[i]
+        if parsed.value <= 0 or self.lex.never_money_before.search(before):
+            return None  # "$0"; "ni un peso", "sin un real": not even one
+        amount = self._judge_money(i, parsed, before, end_char, first)
+        if amount is None:
+            return None
+        # "le pago el palo que le debo" promises what is owed; "de los 600 mil que debo" is
+        # only the debt.
+        owed = self.lex.owed_before.search(before) is not None or (
+            not amount.cue
+            and self.lex.owed_after.match(self.text, self._char_start(amount.end)) is not None
+        )
+        return Amount(amount.value, amount.start, amount.end, amount.explicit,
+                      amount.cue and not owed, amount.marked, owed, parsed.scale)
+
+    def _judge_money(
+        self, i: int, parsed: _Parse, before: str, end_char: int, first: str
+    ) -> Amount | None:
         marked_before = self.lex.money_before.search(before) is not None
         marked_after = self.lex.money_after.match(self.text, end_char) is not None
         unit_after = parsed.end < len(self.tokens) and self.tokens[parsed.end] in self.words.units
@@ -269,6 +306,8 @@ class AmountReader:
             return None  # phone numbers, ids, account numbers
         if not first[0].isdigit() and parsed.value < 100:
             return None  # "un dinero", "um minuto": words for one are no amount
+        if self.lex.per_period_after.match(self.text, end_char) is not None:
+            return Amount(parsed.value, i, end, True, cue, marked)  # "uns 90 por mês"
         if cue or parsed.value >= 100:
             return Amount(parsed.value, i, end, False, cue, marked)
         return None

@@ -30,6 +30,7 @@ How a message is read:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -82,7 +83,7 @@ class _Evidence:
     reason: Reason | None
     said_past: bool  # a past day is named in the clause of a payment verb ("pagó ayer")
     question: bool  # the message asks something ("?")
-    vetoed: frozenset[Intent]
+    vetoed: frozenset[Intent]  # intents a veto cancelled wherever they were said
     # The discount is the condition of paying: "si me hacen descuento pago todo hoy".
     discount_is_condition: bool = False
 
@@ -98,7 +99,12 @@ def _positions(tokens: Sequence[str]) -> list[int]:
 
 
 def _pick_amount(amounts: list[Amount]) -> Amount | None:
-    """The amount the debtor proposes: after an offer verb, else marked as money, else first."""
+    """The amount the debtor proposes: after an offer verb, else marked as money, else first.
+
+    Amounts owed, borrowed, charged or already paid ("debo 900 lucas", "I've paid $800")
+    are never the one proposed.
+    """
+    amounts = [a for a in amounts if not a.owed]
     for wanted in (lambda a: a.cue and a.explicit, lambda a: a.cue, lambda a: a.explicit):
         for amount in amounts:
             if wanted(amount):
@@ -106,8 +112,17 @@ def _pick_amount(amounts: list[Amount]) -> Amount | None:
     return amounts[0] if amounts else None
 
 
-def _blocked(lex: Lexicon, spaced: str, start: int, break_chars: Sequence[int]) -> bool:
-    """Whether a negation or an "if" in the same clause stands right before `start`."""
+def _blocked(
+    lex: Lexicon, spaced: str, match: re.Match[str], break_chars: Sequence[int]
+) -> bool:
+    """Whether a negation or an "if" in the same clause stands right before the phrase.
+
+    A phrase that says "already" is an assertion no "no" before it cancels: "no, ya pagué"
+    and "no I already paid" answer the bot's claim.
+    """
+    if lex.unblockable and not lex.unblockable.isdisjoint(match.group().split()[:2]):
+        return False
+    start = match.start()
     blocker = lex.blockers.search(spaced, 0, start)
     if blocker is None:
         return False
@@ -132,6 +147,27 @@ def _installments(lex: Lexicon, text: str, tokens: Sequence[str]) -> int | None:
     return None
 
 
+def _inside(a: tuple[int, int], spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether span `a` lies within a longer one of `spans`."""
+    return any(b[0] <= a[0] and a[1] <= b[1] and a != b for b in spans)
+
+
+def _pick_reason(hits: Sequence[tuple[Reason, re.Match[str]]]) -> Reason | None:
+    """The reason given; a phrase inside a longer phrase of another reason yields to it.
+
+    "a oficina tá sem serviço" is a slow business, though "sem serviço" alone is no job.
+    """
+    kept = {
+        reason for reason, match in hits
+        if not any(
+            other is not reason and o.start() <= match.start() and match.end() <= o.end()
+            and o.span() != match.span()
+            for other, o in hits
+        )
+    }
+    return next((r for r in _REASON_ORDER if r in kept), None)
+
+
 def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
     """Run every reader and the intent phrases over one message; None when it has no words."""
     tokens, breaks = lex.normalizer.tokens_and_breaks(text)
@@ -141,19 +177,22 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
     starts = _positions(tokens)
     breaks = breaks | {i for i, token in enumerate(tokens) if token in lex.clause_words}
     break_chars = sorted(starts[i] for i in breaks if i < len(starts))
-    amounts = AmountReader(lex, tokens, spaced, starts).read()
-    when, when_kind, past = DateReader(lex, NumberParser(lex)).read(spaced, tokens, today)
-    vetoed = {intent for intent, _ in lex.vetoes.search(spaced, tokens)}
+    # A veto ("todavía no he pagado") cancels its intent's phrases in its own clause only:
+    # "¿cómo que no he pagado? si ya pagué el lunes" is a payment.
+    veto_spans: dict[Intent, list[tuple[int, int]]] = {}
+    for intent, match in lex.vetoes.search_all(spaced, tokens):
+        veto_spans.setdefault(intent, []).append(match.span())
     scores: dict[Intent, float] = {}
     spans: dict[Intent, list[tuple[int, int]]] = {}
-    for (intent, weight), match in lex.intents.search(spaced, tokens):
-        if intent in vetoed:
+    for (intent, weight), match in lex.intents.search_all(spaced, tokens):
+        span = match.span()
+        if any(_same_clause(span, v, break_chars) for v in veto_spans.get(intent, ())):
             continue
         if intent in _SHORT_ANSWER and len(tokens) > _SHORT:
             continue
-        if intent in _BLOCKABLE and _blocked(lex, spaced, match.start(), break_chars):
+        if intent in _BLOCKABLE and _blocked(lex, spaced, match, break_chars):
             continue
-        start, end = match.span()
+        start, end = span
         seen = spans.setdefault(intent, [])
         old = scores.get(intent)
         if old is None:
@@ -163,31 +202,40 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
             # little (overlapping phrases say the same thing once).
             apart = all(end <= a or start >= b for a, b in seen)
             scores[intent] = max(old, weight) + (0.1 if apart else 0.0)
-        seen.append((start, end))
+        seen.append(span)
     for intent, match in lex.alone.search(spaced, tokens):
         # A keyword alone ("sair", "STOP"), give or take a "?" or an emoji: strong.
         rest = (spaced[: match.start()] + spaced[match.end():]).split()
         if all(not t[0].isalnum() or t.startswith("emo_") for t in rest):
             scores[intent] = max(scores.get(intent, 0.0), 3.0)
             spans.setdefault(intent, []).append(match.span())
-    # "me despidieron hace un mes, cuando consiga le pago": the past day is about the job.
+    # An intent vetoed everywhere it was said stays vetoed for the entity rules too.
+    vetoed = frozenset(i for i in veto_spans if i not in scores)
     paying_spans = spans.get(Intent.PROMISE_TO_PAY, []) + spans.get(Intent.WILL_PAY_NOW, [])
-    said_past = any(_same_clause(p, s, break_chars) for p in past for s in paying_spans)
-    found_reasons = {reason for reason, _ in lex.reasons.search(spaced, tokens)}
-    reason = next((r for r in _REASON_ORDER if r in found_reasons), None)
+    deferral_spans = [m.span() for _, m in lex.deferrals.search_all(spaced, tokens)]
+    dates = DateReader(lex, NumberParser(lex)).read(
+        spaced, tokens, today, anchors=paying_spans + deferral_spans
+    )
+    # "me despidieron hace un mes, cuando consiga le pago": the past day is about the job.
+    said_past = any(_same_clause(p, s, break_chars) for p in dates.past for s in paying_spans)
+    amounts = AmountReader(lex, tokens, spaced, starts).read()
+    # "a week from now" is a day, not a period: a per-period phrase inside a date is none.
+    per_period = any(
+        not _inside(m.span(), dates.spans) for _, m in lex.per_period.search_all(spaced, tokens)
+    )
     return _Evidence(
         scores=scores,
         length=len(tokens),
         amount=_pick_amount(amounts),
-        when=when,
-        when_kind=when_kind,
+        when=dates.when,
+        when_kind=dates.kind,
         installments=_installments(lex, spaced, tokens),
-        per_period=bool(lex.per_period.search(spaced, tokens)),
-        deferred=bool(lex.deferrals.search(spaced, tokens)),
-        reason=reason,
+        per_period=per_period,
+        deferred=bool(deferral_spans),
+        reason=_pick_reason(lex.reasons.search(spaced, tokens)),
         said_past=said_past,
         question="?" in tokens,
-        vetoed=frozenset(vetoed),
+        vetoed=vetoed,
         discount_is_condition=any(
             lex.conditions.search(spaced, 0, start) is not None
             for start, _ in spans.get(Intent.REQUEST_DISCOUNT, [])

@@ -126,12 +126,20 @@ class Lexicon:
     not_money_before: re.Pattern[str]
     not_money_after: re.Pattern[str]
     offer_cue: re.Pattern[str]
+    # Before an amount: "ni", "sin", "not even" (no amount at all); "debo", "owe", "paid"
+    # (an amount owed or paid, not offered). After it: "que debo", "that I owe".
+    never_money_before: re.Pattern[str]
+    owed_before: re.Pattern[str]
+    owed_after: re.Pattern[str]
+    per_period_after: re.Pattern[str]  # "90 por mes": a number per period is money
     # Words that cancel a payment phrase right after them: "no puedo pagar", "si pago hoy".
     blockers: re.Pattern[str]
     # Words that start a new clause like a comma does: "can't today but I will on Monday".
     clause_words: frozenset[str] = frozenset()
     # "si", "if", "se" a few words before a phrase: what follows is a condition.
     conditions: re.Pattern[str] = re.compile("(?!)")
+    # Words that make a payment phrase an assertion no negation before it cancels ("ya").
+    unblockable: frozenset[str] = frozenset()
 
 
 def _keyer_for(normalizer: Normalizer) -> Any:
@@ -316,10 +324,17 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
             compiler, [f"({c}) <any>? <any>?" for c in money.get("offer_cues", [])], before=True
         ),
         blockers=_edge_regex(compiler, text.get("blockers", []), before=True),
+        never_money_before=_edge_regex(compiler, money.get("never_before", []), before=True),
+        owed_before=_edge_regex(
+            compiler, [f"({p}) <any>? <any>?" for p in money.get("owed_before", [])], before=True
+        ),
+        owed_after=_edge_regex(compiler, money.get("owed_after", []), before=False),
+        per_period_after=_edge_regex(compiler, money.get("per_period", []), before=False),
         conditions=_edge_regex(
             compiler, [f"({c}) <any>? <any>? <any>?" for c in text.get("conditions", [])],
             before=True,
         ),
+        unblockable=frozenset(k for w in text.get("unblockable", []) for k in keyer(w)),
         clause_words=frozenset(k for w in text.get("clause_words", []) for k in keyer(w)),
     )
     # Only now is the vocabulary complete: every word the phrases and tables name.
