@@ -269,9 +269,12 @@ class AmountReader:
             return None
         # "le pago el palo que le debo" promises what is owed; "de los 600 mil que debo" is
         # only the debt.
-        owed = self.lex.owed_before.search(before) is not None or (
-            not amount.cue
-            and self.lex.owed_after.match(self.text, self._char_start(amount.end)) is not None
+        # A payment verb right before the amount wins: "de los 4 mil que debo le pago 2 mil".
+        paying = self.lex.pay_right_before.search(before) is not None
+        owed = not paying and (
+            self.lex.owed_before.search(before) is not None
+            or (not amount.cue
+                and self.lex.owed_after.match(self.text, self._char_start(amount.end)) is not None)
         )
         return Amount(amount.value, amount.start, amount.end, amount.explicit,
                       amount.cue and not owed, amount.marked, owed, parsed.scale)

@@ -132,6 +132,7 @@ class Lexicon:
     owed_before: re.Pattern[str]
     owed_after: re.Pattern[str]
     per_period_after: re.Pattern[str]  # "90 por mes": a number per period is money
+    pay_right_before: re.Pattern[str]  # an offer verb just before the number ("le pago 2 mil")
     # Words that cancel a payment phrase right after them: "no puedo pagar", "si pago hoy".
     blockers: re.Pattern[str]
     # Words that start a new clause like a comma does: "can't today but I will on Monday".
@@ -244,6 +245,7 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
                  "in_prefix", "next_month_suffix", "day_word_prefix", "from_now", "one"):
         sets[name] = list(dates.get(name, [])) or ["zzznever"]
     sets["money_after"] = list(money.get("after", [])) + list(slang)
+    sets["money_before"] = list(money.get("before", [])) or ["zzznever"]
     sets["ord"] = list(num.get("ordinal_suffixes", [])) or ["zzznever"]
     compiler = PhraseCompiler(keyer, sets)
 
@@ -330,6 +332,9 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
         ),
         owed_after=_edge_regex(compiler, money.get("owed_after", []), before=False),
         per_period_after=_edge_regex(compiler, money.get("per_period", []), before=False),
+        pay_right_before=_edge_regex(
+            compiler, [f"({c}) (<money_before>)?" for c in money.get("offer_cues", [])], before=True
+        ),
         conditions=_edge_regex(
             compiler, [f"({c}) <any>? <any>? <any>?" for c in text.get("conditions", [])],
             before=True,
