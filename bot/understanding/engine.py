@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -43,12 +43,15 @@ from bot.understanding.types import Intent, Reason, Understanding
 
 # Ties go to the first: what the bot must act on (stop writing, a third party, a person)
 # comes before negotiation, and short social answers come last.
+# A contested debt and a payment to check come before "stop writing" ("ya le pagué, ya no
+# me escriban" must be checked); a contest comes before "I paid" ("I paid on time and you
+# charge a late fee"). Off-topic ("ok google ...") loses every tie.
 PRIORITY: tuple[Intent, ...] = (
-    Intent.OPT_OUT, Intent.ABUSE, Intent.WRONG_PERSON, Intent.TALK_TO_HUMAN,
-    Intent.ALREADY_PAID, Intent.DISPUTE, Intent.DIDNT_RECEIVE_INVOICE, Intent.OFFER_AMOUNT,
+    Intent.DISPUTE, Intent.ALREADY_PAID, Intent.OPT_OUT, Intent.ABUSE, Intent.WRONG_PERSON,
+    Intent.TALK_TO_HUMAN, Intent.DIDNT_RECEIVE_INVOICE, Intent.OFFER_AMOUNT,
     Intent.REQUEST_DISCOUNT, Intent.REQUEST_PLAN, Intent.PROMISE_TO_PAY, Intent.WILL_PAY_NOW,
     Intent.CANT_PAY, Intent.ASK_PAYMENT_METHODS, Intent.ASK_BALANCE, Intent.DENY, Intent.THANKS,
-    Intent.AFFIRM, Intent.GREETING,
+    Intent.AFFIRM, Intent.GREETING, Intent.UNKNOWN,
 )
 _ORDER = {intent: i for i, intent in enumerate(PRIORITY)}
 SOCIAL = frozenset({Intent.GREETING, Intent.THANKS, Intent.AFFIRM, Intent.DENY})
@@ -66,6 +69,8 @@ _BLOCKABLE = frozenset({Intent.PROMISE_TO_PAY, Intent.WILL_PAY_NOW, Intent.ALREA
 # Yes, no and thanks are short answers; in a long message those words mean something else.
 _SHORT_ANSWER = frozenset({Intent.AFFIRM, Intent.DENY, Intent.THANKS})
 _SHORT = 7
+# Words a short answer leaves unexplained before a question is off-topic.
+_OFF_TOPIC = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +89,8 @@ class _Evidence:
     said_past: bool  # a past day is named in the clause of a payment verb ("pagó ayer")
     question: bool  # the message asks something ("?")
     vetoed: frozenset[Intent]  # intents a veto cancelled wherever they were said
+    # Words (not emoji or symbols) no phrase of a social intent covers, per social intent.
+    uncovered: dict[Intent, int] = field(default_factory=dict)
     # The discount is the condition of paying: "si me hacen descuento pago todo hoy".
     discount_is_condition: bool = False
 
@@ -209,6 +216,13 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
         if all(not t[0].isalnum() or t.startswith("emo_") for t in rest):
             scores[intent] = max(scores.get(intent, 0.0), 3.0)
             spans.setdefault(intent, []).append(match.span())
+    words = [(start, t) for start, t in zip(starts, tokens, strict=True) if t[0].isalpha()
+             and not t.startswith("emo_")]
+    uncovered = {
+        intent: sum(1 for start, _ in words
+                    if not any(a <= start < b for a, b in spans.get(intent, ())))
+        for intent in SOCIAL if intent in scores
+    }
     # An intent vetoed everywhere it was said stays vetoed for the entity rules too.
     vetoed = frozenset(i for i in veto_spans if i not in scores)
     paying_spans = spans.get(Intent.PROMISE_TO_PAY, []) + spans.get(Intent.WILL_PAY_NOW, [])
@@ -236,6 +250,7 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
         said_past=said_past,
         question="?" in tokens,
         vetoed=vetoed,
+        uncovered=uncovered,
         discount_is_condition=any(
             lex.conditions.search(spaced, 0, start) is not None
             for start, _ in spans.get(Intent.REQUEST_DISCOUNT, [])
@@ -322,6 +337,10 @@ def _decide(ev: _Evidence) -> tuple[Intent, float, float]:
     ranked = sorted(pool.items(), key=lambda item: (-item[1], _ORDER[item[0]]))
     winner, best = ranked[0]
     second = ranked[1][1] if len(ranked) > 1 else 0.0
+    if winner in SOCIAL and ev.question and ev.uncovered.get(winner, 0) >= _OFF_TOPIC:
+        # "hola amor, ¿ya llegaste?": a greeting or a "ya" around a question about something
+        # else is a message for someone else.
+        return Intent.UNKNOWN, 0.0, 0.0
     return winner, best, second
 
 

@@ -348,7 +348,7 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
     for table in (numbers.values, months_keyed, weekdays_keyed):
         vocabulary.update(table)
     protected = {k for w in text.get("known", []) for k in keyer(w)}
-    normalizer.typos = TypoFixer(vocabulary, protected)
+    normalizer.typos = TypoFixer(vocabulary, protected, compiler.stems)
     return lexicon
 
 

@@ -53,6 +53,7 @@ class PhraseCompiler:
         self._sets = sets
         self._set_cache: dict[str, _Compiled] = {}
         self.words: set[str] = set()  # every literal word seen: the typo fixer's vocabulary
+        self.stems: set[str] = set()  # every stem ("cortad*"): words it starts are no typos
 
     def compile(self, phrase: str) -> _Compiled:
         """Regex source for `phrase`, matching `tok tok ... ` after a space."""
@@ -129,6 +130,7 @@ class PhraseCompiler:
             for letter in "aeiou":
                 if not self._keyer(stem + letter)[0].startswith(key):
                     raise PhraseError(f"stem {stem!r} in {phrase!r}: lengthen or shorten it")
+            self.stems.add(key)
             return _Compiled(re.escape(key) + r"\S* ", frozenset({key + "*"}))
         keyed = self._keyer(token)
         self.words.update(keyed)

@@ -89,9 +89,14 @@ class TypoFixer:
     and Portuguese the last letter carries tense and person ("cancelo" is not a misspelt "cancele").
     """
 
-    def __init__(self, vocabulary: Iterable[str], protected: Iterable[str]) -> None:
+    def __init__(
+        self, vocabulary: Iterable[str], protected: Iterable[str], stems: Iterable[str] = ()
+    ) -> None:
         self.vocabulary = frozenset(w for w in vocabulary if w.isalpha())
         self.protected = frozenset(protected) | self.vocabulary
+        # A word a phrase stem starts ("cortado" for "cortad*") is meant as it is written.
+        self._stems = frozenset(s for s in stems if len(s) >= 4)
+        self._stem_lengths = sorted({len(s) for s in self._stems})
         self._deletions: dict[str, set[str]] = {}
         for word in self.vocabulary:
             if len(word) < 4:
@@ -103,6 +108,8 @@ class TypoFixer:
     def fix(self, word: str) -> str:
         """The vocabulary word `word` was meant to be, or `word` itself."""
         if word in self.protected or len(word) < 4 or not word.isalpha():
+            return word
+        if any(word[:n] in self._stems for n in self._stem_lengths if n <= len(word)):
             return word
         cached = self._cache.get(word)
         if cached is not None:
