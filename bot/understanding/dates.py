@@ -130,8 +130,7 @@ class DateReader:
         # Every match: "el viernes no, mejor el lunes" names two days of one kind.
         hits = self.lex.dates.search_all(text, tokens)
         past = [m.span() for kind, m in hits if kind == "past"]
-        spans: list[tuple[int, int]] = []
-        best: tuple[int, int, int, date | None, str] | None = None
+        found_days: list[tuple[str, re.Match[str], date | None]] = []
         for kind, match in hits:
             if kind == "past":
                 continue
@@ -141,6 +140,15 @@ class DateReader:
             if kind in _VAGUE:
                 found = None  # "la otra semana": a promise, but no day to hold them to
             elif found is None or found < today:
+                continue
+            found_days.append((kind, match, found))
+        # A day inside a longer phrase of another kind is part of it: "hoy domingo" is today.
+        outer = [(m.span(), kind) for kind, m, _ in found_days]
+        spans: list[tuple[int, int]] = []
+        best: tuple[int, int, int, date | None, str] | None = None
+        for kind, match, found in found_days:
+            if any(k != kind and s[0] <= match.start() and match.end() <= s[1]
+                   and s != match.span() for s, k in outer):
                 continue
             spans.append(match.span())
             near = min((_distance(match.span(), a) for a in anchors), default=2)

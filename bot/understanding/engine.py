@@ -43,11 +43,10 @@ from bot.understanding.types import Intent, Reason, Understanding
 
 # Ties go to the first: what the bot must act on (stop writing, a third party, a person)
 # comes before negotiation, and short social answers come last.
-# A contested debt and a payment to check come before "stop writing" ("ya le pagué, ya no
-# me escriban" must be checked); a contest comes before "I paid" ("I paid on time and you
-# charge a late fee"). Off-topic ("ok google ...") loses every tie.
+# A payment to check and a contested debt come before "stop writing" ("ya le pagué, ya no
+# me escriban" must be checked). Off-topic ("ok google ...") loses every tie.
 PRIORITY: tuple[Intent, ...] = (
-    Intent.DISPUTE, Intent.ALREADY_PAID, Intent.OPT_OUT, Intent.ABUSE, Intent.WRONG_PERSON,
+    Intent.ALREADY_PAID, Intent.DISPUTE, Intent.OPT_OUT, Intent.ABUSE, Intent.WRONG_PERSON,
     Intent.TALK_TO_HUMAN, Intent.DIDNT_RECEIVE_INVOICE, Intent.OFFER_AMOUNT,
     Intent.REQUEST_DISCOUNT, Intent.REQUEST_PLAN, Intent.PROMISE_TO_PAY, Intent.WILL_PAY_NOW,
     Intent.CANT_PAY, Intent.ASK_PAYMENT_METHODS, Intent.ASK_BALANCE, Intent.DENY, Intent.THANKS,
@@ -151,6 +150,8 @@ def _installments(lex: Lexicon, text: str, tokens: Sequence[str]) -> int | None:
             value, used = number(words, i)
             if value is not None and used and 2 <= value <= _MAX_INSTALLMENTS:
                 return int(value)
+    for count, _match in lex.fixed_installments.search(text, tokens):
+        return count
     return None
 
 

@@ -23,7 +23,8 @@ from bot.understanding.types import Intent, Reason
 
 LANGUAGES = ("es", "en", "pt")
 DEFAULT_LANGUAGE = "es"
-TIERS = {"strong": 3, "medium": 2, "weak": 1}
+# "decisive" is for what settles a message alone ("ok google ...": not for us).
+TIERS = {"decisive": 4, "strong": 3, "medium": 2, "weak": 1}
 DATE_KINDS = (  # the kinds written in the data files; dates.py generates the numeric ones
     "today", "now", "tomorrow", "day_after_tomorrow", "end_of_month", "start_of_month",
     "fortnight", "next_week", "weekend", "next_month", "past",
@@ -112,6 +113,8 @@ class Lexicon:
     reasons: PhraseIndex[Reason]
     dates: PhraseIndex[str]
     installments: PhraseIndex[str]
+    # Phrases that name a count without a number: "la mitad ahora y la mitad después" = 2.
+    fixed_installments: PhraseIndex[int]
     per_period: PhraseIndex[str]
     # "no puedo hasta el 30", "can't pay till next month": a day that postpones is a promise.
     deferrals: PhraseIndex[str]
@@ -238,8 +241,11 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
     day_words += list(ordinals)
     sets["day_word"] = day_words or ["zzznever"]
     sets["day_ordinal"] = list(ordinals) or ["zzznever"]
-    sets["weekday"] = list(weekdays)
-    sets["month"] = list(months)
+    # Chat shorthand wins over a table word spelt the same ("sep" is "sí" in Spanish chat):
+    # such a word can never reach a phrase, so it is left out of the sets.
+    shorthand = {fold(k, {}) for k in data.get("abbreviations", {})}
+    sets["weekday"] = [w for w in weekdays if fold(w, {}) not in shorthand]
+    sets["month"] = [w for w in months if fold(w, {}) not in shorthand]
     sets["unit"] = list(units)
     for name in ("day_prefix", "month_joiners", "next_words", "this_words", "week_after",
                  "in_prefix", "next_month_suffix", "day_word_prefix", "from_now", "one"):
@@ -289,6 +295,10 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
     installments: PhraseIndex[str] = PhraseIndex()
     for phrase in data.get("installments", {}).get("phrases", []):
         installments.add(compiler.compile(phrase), phrase)
+    fixed_installments: PhraseIndex[int] = PhraseIndex()
+    for count, phrases in data.get("installments", {}).get("fixed", {}).items():
+        for phrase in phrases:
+            fixed_installments.add(compiler.compile(phrase), int(count))
     per_period: PhraseIndex[str] = PhraseIndex()
     for phrase in money.get("per_period", []):
         per_period.add(compiler.compile(phrase), phrase)
@@ -299,7 +309,7 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
     months_keyed = keyed_map(months)
     weekdays_keyed = keyed_map(weekdays)
     not_before = [*money.get("not_before", []), "<weekday>", "<month>", "/"]
-    not_after = [*money.get("not_after", []), "(<month_joiners>)? <month>", "<unit>"]
+    not_after = [*money.get("not_after", []), "(<month_joiners>)? <month>", "<unit> -<num>"]
     lexicon = Lexicon(
         language=language,
         region=region,
@@ -310,6 +320,7 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
         reasons=reasons,
         dates=date_index,
         installments=installments,
+        fixed_installments=fixed_installments,
         per_period=per_period,
         deferrals=deferrals,
         numbers=numbers,

@@ -12,6 +12,7 @@ the normalised text (see `text.py`):
                   <any> any one token
     !word         the next item does not come right after `word` ("!la manana"); `!<name>`
                   does the same for each one-word phrase of a set, `!<num>` for a number
+    -word         the next token is not `word` ("dia -<num>": "dia" not before a number)
     $ % ? / :     those symbols as tokens ("?" standing alone is a question mark)
 
 Phrases are indexed by a word they cannot match without, so a message is only tried
@@ -111,6 +112,12 @@ class PhraseCompiler:
                 self._set_cache[name] = _Compiled("(?!)", None)
                 self._set_cache[name] = self._alternatives(self._sets[name])
             return self._set_cache[name]
+        if token.startswith("-") and len(token) > 1:
+            # "dia -<num>": the next token is not a number (nor that word).
+            if token == "-<num>":
+                return _Compiled(r"(?!\d)", None)
+            keyed = self._keyer(token[1:])
+            return _Compiled(f"(?!{re.escape(' '.join(keyed))} )", None)
         if token.startswith("!<") and token.endswith(">"):
             return _Compiled(self._not_after_set(token[2:-1], phrase), None)
         if token.startswith("!") and len(token) > 1:
