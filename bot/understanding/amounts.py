@@ -24,6 +24,7 @@ from bot.understanding.lexicon import Lexicon
 _SEPARATOR_RE = re.compile(r"[.,]")
 _HALF = Decimal("0.5")
 _CENT = Decimal("0.01")
+_WINDOW = 120  # characters looked back for the words before an amount
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,7 +260,9 @@ class AmountReader:
 
     def _judge(self, i: int, parsed: _Parse) -> Amount | None:
         start_char = self._char_start(i)
-        before = self.text[:start_char]
+        # Edge phrases are a few words long: looking back a window is enough, and keeps a
+        # long message linear.
+        before = self.text[max(0, start_char - _WINDOW):start_char]
         end_char = self._char_start(parsed.end)
         first = self.tokens[i]
         if parsed.value <= 0 or self.lex.never_money_before.search(before):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -118,7 +118,7 @@ class DateReader:
         self.number = number
 
     def read(
-        self, text: str, tokens: Sequence[str], today: date,
+        self, text: str, tokens: Iterable[str], today: date,
         anchors: Sequence[tuple[int, int]] = (),
     ) -> DateFinding:
         """The day meant, the kind of phrase that said it, and where days are named.

@@ -31,7 +31,7 @@ How a message is read:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -68,6 +68,7 @@ _BLOCKABLE = frozenset({Intent.PROMISE_TO_PAY, Intent.WILL_PAY_NOW, Intent.ALREA
 # Yes, no and thanks are short answers; in a long message those words mean something else.
 _SHORT_ANSWER = frozenset({Intent.AFFIRM, Intent.DENY, Intent.THANKS})
 _SHORT = 7
+_WINDOW = 120  # characters looked back for a negation or an "if" before a phrase
 # Words a short answer leaves unexplained before a question is off-topic.
 _OFF_TOPIC = 2
 
@@ -129,7 +130,7 @@ def _blocked(
     if lex.unblockable and not lex.unblockable.isdisjoint(match.group().split()[:2]):
         return False
     start = match.start()
-    blocker = lex.blockers.search(spaced, 0, start)
+    blocker = lex.blockers.search(spaced, max(0, start - _WINDOW), start)
     if blocker is None:
         return False
     return not any(blocker.start() < b <= start for b in break_chars)
@@ -141,7 +142,7 @@ def _same_clause(a: tuple[int, int], b: tuple[int, int], break_chars: Sequence[i
     return not any(low < c <= high for c in break_chars)
 
 
-def _installments(lex: Lexicon, text: str, tokens: Sequence[str]) -> int | None:
+def _installments(lex: Lexicon, text: str, tokens: Iterable[str]) -> int | None:
     """The number of payments named ("en 3 cuotas" -> 3), 2 to 120, or None."""
     number = NumberParser(lex)
     for _phrase, match in lex.installments.search(text, tokens):
@@ -183,16 +184,17 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
         return None
     spaced = " " + " ".join(tokens) + " "
     starts = _positions(tokens)
+    token_set = frozenset(tokens)  # what the phrase indexes look words up in
     breaks = breaks | {i for i, token in enumerate(tokens) if token in lex.clause_words}
     break_chars = sorted(starts[i] for i in breaks if i < len(starts))
     # A veto ("todavía no he pagado") cancels its intent's phrases in its own clause only:
     # "¿cómo que no he pagado? si ya pagué el lunes" is a payment.
     veto_spans: dict[Intent, list[tuple[int, int]]] = {}
-    for intent, match in lex.vetoes.search_all(spaced, tokens):
+    for intent, match in lex.vetoes.search_all(spaced, token_set):
         veto_spans.setdefault(intent, []).append(match.span())
     scores: dict[Intent, float] = {}
     spans: dict[Intent, list[tuple[int, int]]] = {}
-    for (intent, weight), match in lex.intents.search_all(spaced, tokens):
+    for (intent, weight), match in lex.intents.search_all(spaced, token_set):
         span = match.span()
         if any(_same_clause(span, v, break_chars) for v in veto_spans.get(intent, ())):
             continue
@@ -211,7 +213,7 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
             apart = all(end <= a or start >= b for a, b in seen)
             scores[intent] = max(old, weight) + (0.1 if apart else 0.0)
         seen.append(span)
-    for intent, match in lex.alone.search(spaced, tokens):
+    for intent, match in lex.alone.search(spaced, token_set):
         # A keyword alone ("sair", "STOP"), give or take a "?" or an emoji: strong.
         rest = (spaced[: match.start()] + spaced[match.end():]).split()
         if all(not t[0].isalnum() or t.startswith("emo_") for t in rest):
@@ -227,16 +229,16 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
     # An intent vetoed everywhere it was said stays vetoed for the entity rules too.
     vetoed = frozenset(i for i in veto_spans if i not in scores)
     paying_spans = spans.get(Intent.PROMISE_TO_PAY, []) + spans.get(Intent.WILL_PAY_NOW, [])
-    deferral_spans = [m.span() for _, m in lex.deferrals.search_all(spaced, tokens)]
+    deferral_spans = [m.span() for _, m in lex.deferrals.search_all(spaced, token_set)]
     dates = DateReader(lex, NumberParser(lex)).read(
-        spaced, tokens, today, anchors=paying_spans + deferral_spans
+        spaced, token_set, today, anchors=paying_spans + deferral_spans
     )
     # "me despidieron hace un mes, cuando consiga le pago": the past day is about the job.
     said_past = any(_same_clause(p, s, break_chars) for p in dates.past for s in paying_spans)
     amounts = AmountReader(lex, tokens, spaced, starts).read()
     # "a week from now" is a day, not a period: a per-period phrase inside a date is none.
     per_period = any(
-        not _inside(m.span(), dates.spans) for _, m in lex.per_period.search_all(spaced, tokens)
+        not _inside(m.span(), dates.spans) for _, m in lex.per_period.search_all(spaced, token_set)
     )
     return _Evidence(
         scores=scores,
@@ -244,16 +246,16 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
         amount=_pick_amount(amounts),
         when=dates.when,
         when_kind=dates.kind,
-        installments=_installments(lex, spaced, tokens),
+        installments=_installments(lex, spaced, token_set),
         per_period=per_period,
         deferred=bool(deferral_spans),
-        reason=_pick_reason(lex.reasons.search(spaced, tokens)),
+        reason=_pick_reason(lex.reasons.search(spaced, token_set)),
         said_past=said_past,
         question="?" in tokens,
         vetoed=vetoed,
         uncovered=uncovered,
         discount_is_condition=any(
-            lex.conditions.search(spaced, 0, start) is not None
+            lex.conditions.search(spaced, max(0, start - _WINDOW), start) is not None
             for start, _ in spans.get(Intent.REQUEST_DISCOUNT, [])
         ),
     )
@@ -322,7 +324,7 @@ def _decide(ev: _Evidence) -> tuple[Intent, float, float]:
         bump(Intent.PROMISE_TO_PAY, 3.3)
     elif future and ev.length <= 4:
         bump(Intent.PROMISE_TO_PAY, 1.5)  # a bare answer: "el viernes", "mañana"
-    elif ev.when_kind in _TODAY_KINDS and paying:
+    elif ev.when_kind in _TODAY_KINDS and paying and not splitting:
         bump(Intent.WILL_PAY_NOW, 3.3)
     if ev.discount_is_condition and ev.amount is None:
         # Paying in exchange for a discount asks for the discount; with an amount it is an

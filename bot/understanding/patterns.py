@@ -252,8 +252,13 @@ class PhraseIndex(Generic[T]):
     def candidates(self, tokens: Iterable[str]) -> list[int]:
         """Indexes of the phrases that may match a text with these tokens, in order."""
         found = set(self._always)
-        for token in set(tokens):
-            found.update(self._for_token(token))
+        cache = self._token_cache
+        for token in tokens if isinstance(tokens, (set, frozenset)) else set(tokens):
+            indexes = cache.get(token)
+            if indexes is None:
+                indexes = self._for_token(token)
+            if indexes:
+                found.update(indexes)
         return sorted(found)
 
     def search(self, text: str, tokens: Iterable[str]) -> list[tuple[T, re.Match[str]]]:
@@ -277,7 +282,12 @@ class PhraseIndex(Generic[T]):
             regex = self._compiled.get(index)
             if regex is None:
                 regex = self._compiled[index] = _regex(source)
-            hits.extend((payload, match) for match in regex.finditer(text))
+            match = regex.search(text)
+            while match is not None:  # most phrases match once or not at all
+                hits.append((payload, match))
+                if match.end() <= match.start():
+                    break
+                match = regex.search(text, match.end())
         return hits
 
     def compile_all(self) -> None:

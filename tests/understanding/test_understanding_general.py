@@ -306,3 +306,158 @@ def test_each_country_s_slang_is_data(locale: str, text: str, intent: Intent) ->
 def test_every_other_week_is_recurring() -> None:
     result = understand("I can do $200 every other week", "en-US", WED)
     assert (result.intent, result.recurring) == (Intent.OFFER_AMOUNT, True)
+
+
+# --- categories found by dev2.jsonl (the sentences here are new) ---------------------------
+
+
+def test_a_veto_cancels_its_intent_only_in_its_own_clause() -> None:
+    text = "¿cómo que no he pagado?\nsi ya le pagué el martes en el banco"
+    assert understand(text, "es-MX", WED).intent is Intent.ALREADY_PAID
+    assert understand("todavía no he pagado", "es-MX", WED).intent is not Intent.ALREADY_PAID
+
+
+@pytest.mark.parametrize(
+    ("locale", "text"),
+    [("es-CO", "no, ya pagué, revise bien"), ("en-US", "no, I already paid that"),
+     ("pt-BR", "não, já paguei, confere aí")],
+)
+def test_a_no_before_already_paid_answers_the_bot_and_does_not_cancel_it(
+    locale: str, text: str
+) -> None:
+    assert understand(text, locale, WED).intent is Intent.ALREADY_PAID
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "amount"),
+    [
+        ("es-CL", "debo como 700 lucas pero le puedo dar 250 y cerramos", "250000"),
+        ("es-MX", "de los 8 mil que debo le deposito 3 mil el 30", "3000"),
+        ("en-US", "they say I owe $2,000 but I borrowed 900, best I can do is $400", "400"),
+        ("pt-BR", "peguei R$ 800 emprestado, posso pagar 300 reais", "300"),
+    ],
+)
+def test_amounts_owed_or_borrowed_are_never_the_amount_offered(
+    locale: str, text: str, amount: str
+) -> None:
+    assert understand(text, locale, WED).amount == Decimal(amount)
+
+
+def test_not_even_one_is_no_amount() -> None:
+    for locale, text in (("es-CO", "el mes que viene le pago, ahora no tengo ni un peso"),
+                         ("pt-BR", "mês que vem eu pago, tô sem um real")):
+        result = understand(text, locale, WED)
+        assert (result.intent, result.amount) == (Intent.PROMISE_TO_PAY, None)
+
+
+def test_a_bare_number_said_per_period_is_money() -> None:
+    result = understand("sei lá, uns 80 por mês?", "pt-BR", WED)
+    assert (result.intent, result.amount, result.recurring) == (
+        Intent.OFFER_AMOUNT, Decimal(80), True)
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "expected"),
+    [
+        # two weekdays: the one next to the payment verb
+        ("es-CO", "le pago el viernes porque el jueves me consignan", date(2026, 11, 20)),
+        # today named by its weekday is today, not next week
+        ("es-MX", "hoy miércoles no alcanzo, mañana le deposito", date(2026, 11, 19)),
+        # a unit before a day number is a date: "400 dia 30"
+        ("pt-BR", "pago 400 dia 30", date(2026, 11, 30)),
+    ],
+)
+def test_the_day_of_payment_is_the_one_tied_to_the_payment(
+    locale: str, text: str, expected: date
+) -> None:
+    result = understand(text, locale, WED)
+    assert (result.intent, result.date) == (Intent.PROMISE_TO_PAY, expected)
+
+
+@pytest.mark.parametrize(
+    ("locale", "text"),
+    [("es-PE", "mi hermano fue al agente el sábado y pagó todo"),
+     ("en-US", "sent $150 on zelle this morning"),
+     ("en-US", "I mailed the money order last Tuesday")],
+)
+def test_a_past_verb_makes_its_day_past(locale: str, text: str) -> None:
+    result = understand(text, locale, WED)
+    assert (result.intent, result.date, result.amount) == (Intent.ALREADY_PAID, None, None)
+
+
+def test_a_period_inside_a_date_is_no_period() -> None:
+    result = understand("a week from now I'll send the $300", "en-US", WED)
+    assert (result.intent, result.date, result.recurring) == (
+        Intent.PROMISE_TO_PAY, date(2026, 11, 25), False)
+
+
+def test_a_reason_inside_a_longer_reason_yields_to_it() -> None:
+    result = understand("a oficina tá sem serviço, não consigo pagar", "pt-BR", WED)
+    assert result.reason is not None and result.reason.value == "business_slow"
+
+
+@pytest.mark.parametrize(
+    ("locale", "text"),
+    [("es-CO", "ok google pon música"), ("en-US", "hey siri call dad"),
+     ("pt-BR", "ok google ligar pro João"), ("pt-BR", "foi mal, mandei no grupo errado"),
+     ("es-PE", "hola amor, ¿ya comiste?")],
+)
+def test_messages_for_someone_else_are_unknown_with_low_confidence(
+    locale: str, text: str
+) -> None:
+    result = understand(text, locale, WED)
+    assert result.intent is Intent.UNKNOWN and result.confidence < 0.5
+
+
+@pytest.mark.parametrize(
+    ("locale", "text"),
+    [("es-CO", "puedo pagar la mitad ahora y la otra mitad en enero?"),
+     ("pt-BR", "dá pra pagar metade agora e metade no mês que vem?"),
+     ("en-US", "could I do half now and half next month")],
+)
+def test_half_now_and_half_later_is_a_plan_of_two_payments(locale: str, text: str) -> None:
+    result = understand(text, locale, WED)
+    assert (result.intent, result.installments) == (Intent.REQUEST_PLAN, 2)
+
+
+def test_a_word_a_phrase_stem_starts_is_not_a_typo() -> None:
+    # "cortado" must not become "contado" (one letter away): the service was cut.
+    text = "me cobran el mes pero el internet estuvo cortado"
+    assert understand(text, "es-CO", WED).intent is Intent.DISPUTE
+
+
+def test_partial_payments_named_are_not_already_paid() -> None:
+    text = "ya he pagado 4 cuotas y el saldo sigue igual, solicito revisión"
+    assert understand(text, "es-CO", WED).intent is Intent.DISPUTE
+
+
+def test_a_payment_to_check_comes_before_stop_writing() -> None:
+    text = "ya les pagué la semana pasada, dejen de escribirme"
+    assert understand(text, "es-CO", WED).intent is Intent.ALREADY_PAID
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "intent"),
+    [
+        ("es-CO", "ya le estoy consignando, deme un minuto", Intent.WILL_PAY_NOW),
+        ("es-MX", "ando en la fila del oxxo para pagarle", Intent.WILL_PAY_NOW),
+        ("pt-BR", "tô transferindo agora", Intent.WILL_PAY_NOW),
+        ("en-US", "sending it right now through zelle", Intent.WILL_PAY_NOW),
+        ("es-PE", "quisiera pagar poquito cada mes, ¿se puede?", Intent.REQUEST_PLAN),
+        ("en-US", "could I pay a little every month instead?", Intent.REQUEST_PLAN),
+        ("es-CL", "¿cuánto es lo mínimo que me aceptan para cerrar?", Intent.REQUEST_DISCOUNT),
+        ("pt-BR", "qual o menor valor que vocês aceitam?", Intent.REQUEST_DISCOUNT),
+        ("es-CO", "manifiesto mi inconformidad con el cobro de la comisión", Intent.DISPUTE),
+        ("en-US", "I want a refund, you billed me twice", Intent.DISPUTE),
+        ("pt-BR", "essa dívida já caducou", Intent.DISPUTE),
+        ("es-MX", "no deseo seguir recibiendo estas notificaciones", Intent.OPT_OUT),
+        ("en-US", "cancel these messages please", Intent.OPT_OUT),
+        ("es-PE", "este número es nuevo, recién lo activé", Intent.WRONG_PERSON),
+        ("en-US", "this number belongs to a bakery", Intent.WRONG_PERSON),
+        ("es-MX", "márqueme, no le entiendo por aquí", Intent.TALK_TO_HUMAN),
+    ],
+)
+def test_dev2_categories_generalise_to_new_sentences(
+    locale: str, text: str, intent: Intent
+) -> None:
+    assert understand(text, locale, WED).intent is intent
