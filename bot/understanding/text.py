@@ -128,6 +128,8 @@ class TypoFixer:
             for candidate in self._deletions.get(shorter, ()):
                 if len(candidate) == len(word) and _one_slip(word, candidate):
                     found.add(candidate)
+        # People rarely miss the first letter: "apaguei" (deleted) is not "paguei" (paid).
+        found = {candidate for candidate in found if candidate[0] == word[0]}
         result = next(iter(found)) if len(found) == 1 else word
         if len(self._cache) < 50_000:  # bounded: a stream of random strings must not grow it
             self._cache[word] = result

@@ -461,3 +461,17 @@ def test_dev2_categories_generalise_to_new_sentences(
     locale: str, text: str, intent: Intent
 ) -> None:
     assert understand(text, locale, WED).intent is intent
+
+
+def test_the_typo_fixer_keeps_the_first_letter() -> None:
+    # "apaguei" (I deleted) is one letter from "paguei" (I paid), but people rarely miss
+    # the first letter of a word.
+    text = "vc pode me mandar o boleto de novo? apaguei sem querer"
+    assert understand(text, "pt-BR", WED).intent is Intent.DIDNT_RECEIVE_INVOICE
+    assert understand("ya page", "es-CO", WED).intent is Intent.ALREADY_PAID
+
+
+def test_an_amount_sent_to_someone_was_paid() -> None:
+    text = "I sent you guys 300 last week why am I still getting texts"
+    result = understand(text, "en-US", WED)
+    assert (result.intent, result.amount) == (Intent.ALREADY_PAID, None)
