@@ -24,6 +24,7 @@ from bot.understanding.lexicon import Lexicon
 _SEPARATOR_RE = re.compile(r"[.,]")
 _HALF = Decimal("0.5")
 _CENT = Decimal("0.01")
+_WINDOW = 120  # characters looked back for the words before an amount
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,11 @@ class Amount:
     end: int  # index after its last token
     explicit: bool  # a currency mark, money word, scale or thousands separator says money
     cue: bool  # an offer verb stands before it ("puedo dar", "tengo")
+    # Digits or a money word: "300", "mil reais", "dos palos" (not "mil gracias").
+    marked: bool = False
+    # Owed, borrowed, charged or already paid, not offered: "debo 900 lucas", "paid $800".
+    owed: bool = False
+    scale: Decimal | None = None  # the scale word that ended it: "900 lucas" -> 1000
 
 
 def parse_digits(token: str) -> Decimal | None:
@@ -67,6 +73,7 @@ class _Parse:
     value: Decimal
     end: int
     scaled: bool
+    scale: Decimal | None = None  # the last scale used
 
 
 class AmountReader:
@@ -83,7 +90,11 @@ class AmountReader:
         return self.starts[index] if index < len(self.starts) else len(self.text) - 1
 
     def _after_is_not_money(self, index: int) -> bool:
-        return self.lex.not_money_after.match(self.text, self._char_start(index)) is not None
+        position = self._char_start(index)
+        if self.lex.not_money_after.match(self.text, position) is None:
+            return False
+        # A money word wins over a unit that starts the same way ("a vista" is not "a").
+        return self.lex.money_after.match(self.text, position) is None
 
     def _is_number_word(self, token: str) -> bool:
         w = self.words
@@ -100,11 +111,19 @@ class AmountReader:
             )
         if self.words.scales.get(token) == 1000 and len(token) > 1:
             return True  # "te doy mil"
-        nxt = self.tokens[index + 1] if index + 1 < len(self.tokens) else ""
-        # "medio millón", "a hundred", "a grand": only before a scale or multiplier.
+        # "medio millón", "a hundred", "a grand", "half a grand": only before a scale.
         return (token in self.words.half or token in self.words.articles) and (
-            nxt in self.words.scales or nxt in self.words.multipliers
+            self._scale_follows(index + 1)
         )
+
+    def _scale_follows(self, index: int) -> bool:
+        """Whether a scale or multiplier starts at `index`, maybe after an article ("a grand")."""
+        w = self.words
+        nxt = self.tokens[index] if index < len(self.tokens) else ""
+        if nxt in w.scales or nxt in w.multipliers:
+            return True
+        after = self.tokens[index + 1] if index + 1 < len(self.tokens) else ""
+        return nxt in w.articles and (after in w.scales or after in w.multipliers)
 
     def _parse(self, i: int) -> _Parse | None:
         w = self.words
@@ -153,14 +172,20 @@ class AmountReader:
                 if nxt in w.values and current is not None:
                     j += 1
                     continue
+                if nxt in w.values and current is None and last_scale is not None and (
+                    w.values[nxt] < last_scale
+                ):
+                    j += 1  # "mil e duzentos", "dois mil e quinhentos", "a thousand and fifty"
+                    continue
                 if nxt in w.half and last_scale is not None:
                     total += last_scale * _HALF  # "un millón y medio"
                     j += 2
                     break
                 break
-            if t in w.half and (nxt in w.scales or nxt in w.multipliers) and current is None:
+            if t in w.half and current is None and self._scale_follows(j + 1):
                 current = _HALF
-                j += 1
+                # "half a grand": the article after "half" counts nothing.
+                j += 2 if nxt in w.articles else 1
                 continue
             if t in w.articles and (nxt in w.scales or nxt in w.multipliers) and current is None:
                 current = Decimal(1)
@@ -196,7 +221,8 @@ class AmountReader:
             return None
         # Whole amounts without exponent or zeros (150000, not 1.5E+5); cents as cents (1500.50).
         whole = value == value.to_integral()
-        return _Parse(Decimal(int(value)) if whole else value.quantize(_CENT), j, scaled)
+        return _Parse(Decimal(int(value)) if whole else value.quantize(_CENT), j, scaled,
+                      last_scale)
 
     def read(self) -> list[Amount]:
         """Every amount of money in the text, in order."""
@@ -213,15 +239,52 @@ class AmountReader:
                 continue
             amount = self._judge(i, parsed)
             if amount is not None:
-                found.append(amount)
+                found.append(self._inherit_scale(amount, found))
             i = max(parsed.end, i + 1)
         return found
 
+    def _inherit_scale(self, amount: Amount, found: list[Amount]) -> Amount:
+        """A bare number after a scaled amount counts in its scale: "debo 900 lucas, le doy
+        300" offers 300 lucas; never more than the amount it follows."""
+        token = self.tokens[amount.start]
+        if amount.explicit or not token.isdigit():
+            return amount
+        earlier = next((a for a in reversed(found) if a.scale is not None and a.scale > 1), None)
+        if earlier is None or earlier.scale is None:
+            return amount
+        value = amount.value * earlier.scale
+        if value > earlier.value:
+            return amount
+        return Amount(value, amount.start, amount.end, True, amount.cue, True, amount.owed,
+                      earlier.scale)
+
     def _judge(self, i: int, parsed: _Parse) -> Amount | None:
         start_char = self._char_start(i)
-        before = self.text[:start_char]
+        # Edge phrases are a few words long: looking back a window is enough, and keeps a
+        # long message linear.
+        before = self.text[max(0, start_char - _WINDOW):start_char]
         end_char = self._char_start(parsed.end)
         first = self.tokens[i]
+        if parsed.value <= 0 or self.lex.never_money_before.search(before):
+            return None  # "$0"; "ni un peso", "sin un real": not even one
+        amount = self._judge_money(i, parsed, before, end_char, first)
+        if amount is None:
+            return None
+        # "le pago el palo que le debo" promises what is owed; "de los 600 mil que debo" is
+        # only the debt.
+        # A payment verb right before the amount wins: "de los 4 mil que debo le pago 2 mil".
+        paying = self.lex.pay_right_before.search(before) is not None
+        owed = not paying and (
+            self.lex.owed_before.search(before) is not None
+            or (not amount.cue
+                and self.lex.owed_after.match(self.text, self._char_start(amount.end)) is not None)
+        )
+        return Amount(amount.value, amount.start, amount.end, amount.explicit,
+                      amount.cue and not owed, amount.marked, owed, parsed.scale)
+
+    def _judge_money(
+        self, i: int, parsed: _Parse, before: str, end_char: int, first: str
+    ) -> Amount | None:
         marked_before = self.lex.money_before.search(before) is not None
         marked_after = self.lex.money_after.match(self.text, end_char) is not None
         unit_after = parsed.end < len(self.tokens) and self.tokens[parsed.end] in self.words.units
@@ -232,12 +295,15 @@ class AmountReader:
             self.lex.blockers.search(before) is None
         )
         end = parsed.end + (1 if unit_after else 0)
+        marked = marked_before or marked_after or unit_after or first[0].isdigit() or any(
+            t in self.words.money_scales for t in self.tokens[i:parsed.end]
+        )
         if explicit:
             if parsed.scaled or marked_before or marked_after or unit_after:
-                return Amount(parsed.value, i, end, True, cue)
+                return Amount(parsed.value, i, end, True, cue, marked)
             # Only separators: still an invoice or a phone number when a word says so.
             if self.lex.not_money_before.search(before) is None:
-                return Amount(parsed.value, i, end, True, cue)
+                return Amount(parsed.value, i, end, True, cue, marked)
             return None
         if self.lex.not_money_before.search(before) or self._after_is_not_money(parsed.end):
             return None
@@ -246,6 +312,8 @@ class AmountReader:
             return None  # phone numbers, ids, account numbers
         if not first[0].isdigit() and parsed.value < 100:
             return None  # "un dinero", "um minuto": words for one are no amount
+        if self.lex.per_period_after.match(self.text, end_char) is not None:
+            return Amount(parsed.value, i, end, True, cue, marked)  # "uns 90 por mês"
         if cue or parsed.value >= 100:
-            return Amount(parsed.value, i, end, False, cue)
+            return Amount(parsed.value, i, end, False, cue, marked)
         return None

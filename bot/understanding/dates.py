@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -87,6 +88,28 @@ def fortnight(today: date) -> date:
     return last_day(today.year, today.month)
 
 
+@dataclass(frozen=True, slots=True)
+class DateFinding:
+    """What the date phrases of one text say."""
+
+    when: date | None  # the day meant
+    kind: str | None  # the kind of phrase that said it; None when no day is named
+    past: list[tuple[int, int]]  # spans naming a past day ("ayer", "el viernes pasado")
+    spans: list[tuple[int, int]]  # spans of every future day or period named
+
+
+# Two spans this close (in characters of the normalised text) are one phrase: "le pago el
+# miércoles" ties the day to the verb, "porque el martes me consignan" does not.
+_NEAR = 4
+
+
+def _distance(a: tuple[int, int], b: tuple[int, int]) -> int:
+    """0 when the spans overlap, 1 when they touch (or nearly), 2 when they are apart."""
+    if a[0] < b[1] and b[0] < a[1]:
+        return 0
+    return 1 if -_NEAR <= a[0] - b[1] <= _NEAR or -_NEAR <= b[0] - a[1] <= _NEAR else 2
+
+
 class DateReader:
     """Turns the date phrases found in one text into the one day meant."""
 
@@ -95,15 +118,19 @@ class DateReader:
         self.number = number
 
     def read(
-        self, text: str, tokens: Sequence[str], today: date
-    ) -> tuple[date | None, str | None, bool]:
-        """The day meant, the kind of phrase that said it, and whether a past day is named.
+        self, text: str, tokens: Iterable[str], today: date,
+        anchors: Sequence[tuple[int, int]] = (),
+    ) -> DateFinding:
+        """The day meant, the kind of phrase that said it, and where days are named.
 
-        No day gives (None, None, ...); a vague period ("next week") gives (None, "next_week").
+        No day gives kind None; a vague period ("next week") gives (None, "next_week").
+        `anchors` are the spans of payment verbs: of two days of one kind, the one said
+        next to a payment verb is the day of payment.
         """
-        hits = self.lex.dates.search(text, tokens)
+        # Every match: "el viernes no, mejor el lunes" names two days of one kind.
+        hits = self.lex.dates.search_all(text, tokens)
         past = [m.span() for kind, m in hits if kind == "past"]
-        best: tuple[int, int, date | None, str] | None = None
+        found_days: list[tuple[str, re.Match[str], date | None]] = []
         for kind, match in hits:
             if kind == "past":
                 continue
@@ -114,13 +141,25 @@ class DateReader:
                 found = None  # "la otra semana": a promise, but no day to hold them to
             elif found is None or found < today:
                 continue
-            key = (_RANK[kind], -match.start(), found, kind)
-            # Same kind named twice ("el 15 ... o el 20"): the later one is usually the fix.
-            if best is None or key[:2] < best[:2]:
+            found_days.append((kind, match, found))
+        # A day inside a longer phrase of another kind is part of it: "hoy domingo" is today.
+        outer = [(m.span(), kind) for kind, m, _ in found_days]
+        spans: list[tuple[int, int]] = []
+        best: tuple[int, int, int, date | None, str] | None = None
+        for kind, match, found in found_days:
+            if any(k != kind and s[0] <= match.start() and match.end() <= s[1]
+                   and s != match.span() for s, k in outer):
+                continue
+            spans.append(match.span())
+            near = min((_distance(match.span(), a) for a in anchors), default=2)
+            # Same kind named twice: the one by the payment verb, else the later one ("el
+            # 15 ... o el 20": the later one is usually the fix).
+            key = (_RANK[kind], near, -match.start(), found, kind)
+            if best is None or key[:3] < best[:3]:
                 best = key
         if best is None:
-            return None, None, bool(past)
-        return best[2], best[3], bool(past)
+            return DateFinding(None, None, past, spans)
+        return DateFinding(best[3], best[4], past, spans)
 
     def _numbers(self, words: Sequence[str]) -> list[int]:
         values: list[int] = []
@@ -207,16 +246,21 @@ class NumberParser:
         token = tokens[i]
         if _DIGITS_RE.match(token):
             return Decimal(token), 1
+        ordinals = self.words.day_ordinals
+        if token in ordinals:
+            return ordinals[token], 1  # "primero", "fifteenth"
         values = self.words.values
         if token not in values:
             return None, 0
         total = values[token]
         used = 1
-        # "treinta y cinco", "vinte e cinco", "twenty five".
+        # "treinta y cinco", "vinte e cinco", "twenty five", "twenty-first".
         j = i + 1
         if j < len(tokens) and tokens[j] in self.words.connectors:
             j += 1
-        if j < len(tokens) and tokens[j] in values and total % 10 == 0 and values[tokens[j]] < 10:
-            total += values[tokens[j]]
+        following = tokens[j] if j < len(tokens) else ""
+        unit = values.get(following, ordinals.get(following))
+        if unit is not None and total % 10 == 0 and 0 < unit < 10:
+            total += unit
             used = j - i + 1
         return total, used

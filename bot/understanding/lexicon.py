@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from importlib import resources
@@ -23,7 +23,8 @@ from bot.understanding.types import Intent, Reason
 
 LANGUAGES = ("es", "en", "pt")
 DEFAULT_LANGUAGE = "es"
-TIERS = {"strong": 3, "medium": 2, "weak": 1}
+# "decisive" is for what settles a message alone ("ok google ...": not for us).
+TIERS = {"decisive": 4, "strong": 3, "medium": 2, "weak": 1}
 DATE_KINDS = (  # the kinds written in the data files; dates.py generates the numeric ones
     "today", "now", "tomorrow", "day_after_tomorrow", "end_of_month", "start_of_month",
     "fortnight", "next_week", "weekend", "next_month", "past",
@@ -92,6 +93,10 @@ class NumberWords:
     connectors: frozenset[str]
     articles: frozenset[str]  # "a hundred": a word that counts 1 only before a scale
     ordinal_suffixes: frozenset[str]
+    # Ordinal words that name a day of the month: "primero" (es), "fifteenth" (en).
+    day_ordinals: Mapping[str, Decimal] = field(default_factory=dict)
+    # Slang scales are money by themselves: "palos", "lucas" (but "mil" may be "mil gracias").
+    money_scales: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -102,10 +107,14 @@ class Lexicon:
     region: str | None
     normalizer: Normalizer
     intents: PhraseIndex[tuple[Intent, int]]
+    # Keywords that mean an intent only as the whole message: "sair", "STOP", "baja".
+    alone: PhraseIndex[Intent]
     vetoes: PhraseIndex[Intent]
     reasons: PhraseIndex[Reason]
     dates: PhraseIndex[str]
     installments: PhraseIndex[str]
+    # Phrases that name a count without a number: "la mitad ahora y la mitad después" = 2.
+    fixed_installments: PhraseIndex[int]
     per_period: PhraseIndex[str]
     # "no puedo hasta el 30", "can't pay till next month": a day that postpones is a promise.
     deferrals: PhraseIndex[str]
@@ -120,8 +129,21 @@ class Lexicon:
     not_money_before: re.Pattern[str]
     not_money_after: re.Pattern[str]
     offer_cue: re.Pattern[str]
+    # Before an amount: "ni", "sin", "not even" (no amount at all); "debo", "owe", "paid"
+    # (an amount owed or paid, not offered). After it: "que debo", "that I owe".
+    never_money_before: re.Pattern[str]
+    owed_before: re.Pattern[str]
+    owed_after: re.Pattern[str]
+    per_period_after: re.Pattern[str]  # "90 por mes": a number per period is money
+    pay_right_before: re.Pattern[str]  # an offer verb just before the number ("le pago 2 mil")
     # Words that cancel a payment phrase right after them: "no puedo pagar", "si pago hoy".
     blockers: re.Pattern[str]
+    # Words that start a new clause like a comma does: "can't today but I will on Monday".
+    clause_words: frozenset[str] = frozenset()
+    # "si", "if", "se" a few words before a phrase: what follows is a condition.
+    conditions: re.Pattern[str] = re.compile("(?!)")
+    # Words that make a payment phrase an assertion no negation before it cancels ("ya").
+    unblockable: frozenset[str] = frozenset()
 
 
 def _keyer_for(normalizer: Normalizer) -> Any:
@@ -182,11 +204,15 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
         multipliers={k: Decimal(str(v)) for k, v in keyed_map(num.get("multipliers", {})).items()},
         scales=keyed_map(scales),
         units=frozenset(unit_slang),
+        money_scales=frozenset(k for word, value in slang.items()
+                               if Decimal(str(value)) != 1 for k in keyer(word)),
         half=frozenset(k for w in num.get("half", []) for k in keyer(w)),
         only_inside=frozenset(spelling.key(fold(w, {})) for w in num.get("only_inside", [])),
         connectors=frozenset(k for w in num.get("connectors", []) for k in keyer(w)),
         articles=frozenset(k for w in num.get("articles", []) for k in keyer(w)),
         ordinal_suffixes=frozenset(k for w in num.get("ordinal_suffixes", []) for k in keyer(w)),
+        day_ordinals={k: Decimal(str(v))
+                      for k, v in keyed_map(num.get("day_ordinals", {})).items()},
     )
 
     dates = data.get("dates", {})
@@ -202,18 +228,36 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
         units_words = [w for w, v in num.get("values", {}).items() if 0 < v < 10]
         joiners = "|".join(num["connectors"])
         sets["n"].append(f"({'|'.join(tens)}) ({joiners})? ({'|'.join(units_words)})")
-    sets["weekday"] = list(weekdays)
-    sets["month"] = list(months)
+    # A day of the month in words: "el quince", "dia primeiro", "on the twenty-first".
+    ordinals = num.get("day_ordinals", {})
+    day_words: list[str] = []
+    tens = [w for w, v in num.get("values", {}).items() if v in (20, 30)]
+    low = [w for w, v in {**num.get("values", {}), **ordinals}.items() if 0 < v < 10]
+    if tens and low:
+        # Compounds first: the regex takes the first alternative that fits ("treinta y uno").
+        joiners = "|".join(num.get("connectors", [])) or "zzznever"
+        day_words.append(f"({'|'.join(tens)}) ({joiners})? ({'|'.join(low)})")
+    day_words += [w for w, v in num.get("values", {}).items() if 2 <= v <= 31]
+    day_words += list(ordinals)
+    sets["day_word"] = day_words or ["zzznever"]
+    sets["day_ordinal"] = list(ordinals) or ["zzznever"]
+    # Chat shorthand wins over a table word spelt the same ("sep" is "sí" in Spanish chat):
+    # such a word can never reach a phrase, so it is left out of the sets.
+    shorthand = {fold(k, {}) for k in data.get("abbreviations", {})}
+    sets["weekday"] = [w for w in weekdays if fold(w, {}) not in shorthand]
+    sets["month"] = [w for w in months if fold(w, {}) not in shorthand]
     sets["unit"] = list(units)
     for name in ("day_prefix", "month_joiners", "next_words", "this_words", "week_after",
-                 "in_prefix", "next_month_suffix"):
+                 "in_prefix", "next_month_suffix", "day_word_prefix", "from_now", "one"):
         sets[name] = list(dates.get(name, [])) or ["zzznever"]
     sets["money_after"] = list(money.get("after", [])) + list(slang)
+    sets["money_before"] = list(money.get("before", [])) or ["zzznever"]
     sets["ord"] = list(num.get("ordinal_suffixes", [])) or ["zzznever"]
     compiler = PhraseCompiler(keyer, sets)
 
     intents: PhraseIndex[tuple[Intent, int]] = PhraseIndex()
     vetoes: PhraseIndex[Intent] = PhraseIndex()
+    alone: PhraseIndex[Intent] = PhraseIndex()
     for name, table in data.get("intents", {}).items():
         intent = Intent(name)
         for tier, weight in TIERS.items():
@@ -221,6 +265,8 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
                 intents.add(compiler.compile(phrase), (intent, weight))
         for phrase in table.get("veto", []):
             vetoes.add(compiler.compile(phrase), intent)
+        for phrase in table.get("alone", []):
+            alone.add(compiler.compile(phrase), intent)
 
     reasons: PhraseIndex[Reason] = PhraseIndex()
     for name, phrases in data.get("reasons", {}).items():
@@ -232,14 +278,15 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
         for phrase in dates.get(kind, []):
             date_index.add(compiler.compile(phrase), kind)
     generated = {
-        "day_month": ["<n> <ord>? <month_joiners>? <month>",
-                      "<day_prefix> <n> <ord>? <month_joiners>? <month>",
-                      "<month> <n>", "<num> / <num> (/ <num>)?"],
-        "day_next_month": ["<day_prefix>? <n> <ord>? <next_month_suffix>"],
+        "day_month": ["(<n>|<day_word>) <ord>? <month_joiners>? <month>",
+                      "<day_prefix> (<n>|<day_word>) <ord>? <month_joiners>? <month>",
+                      "<month> (<n>|<day_word>)", "<num> / <num> (/ <num>)?"],
+        "day_next_month": ["<day_prefix>? (<n>|<day_word>) <ord>? <next_month_suffix>"],
         "weekday_after": ["<weekday> <week_after>", "<week_after> (<this_words>)? <weekday>"],
         "weekday": ["<weekday>"],
-        "day_of_month": ["<day_prefix> <num>", "<weekday> <num>"],
-        "in_n": ["<in_prefix> <n> <unit>"],
+        "day_of_month": ["<day_prefix> <num>", "<weekday> <num>", "<day_word_prefix> <day_word>"],
+        # "in two weeks", "in a week", "a week from today".
+        "in_n": ["<in_prefix> (<n>|<one>) <unit>", "(<n>|<one>) <unit> <from_now>"],
     }
     for kind, phrases in generated.items():
         for phrase in phrases:
@@ -248,6 +295,10 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
     installments: PhraseIndex[str] = PhraseIndex()
     for phrase in data.get("installments", {}).get("phrases", []):
         installments.add(compiler.compile(phrase), phrase)
+    fixed_installments: PhraseIndex[int] = PhraseIndex()
+    for count, phrases in data.get("installments", {}).get("fixed", {}).items():
+        for phrase in phrases:
+            fixed_installments.add(compiler.compile(phrase), int(count))
     per_period: PhraseIndex[str] = PhraseIndex()
     for phrase in money.get("per_period", []):
         per_period.add(compiler.compile(phrase), phrase)
@@ -258,16 +309,18 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
     months_keyed = keyed_map(months)
     weekdays_keyed = keyed_map(weekdays)
     not_before = [*money.get("not_before", []), "<weekday>", "<month>", "/"]
-    not_after = [*money.get("not_after", []), "(<month_joiners>)? <month>", "<unit>"]
+    not_after = [*money.get("not_after", []), "(<month_joiners>)? <month>", "<unit> -<num>"]
     lexicon = Lexicon(
         language=language,
         region=region,
         normalizer=normalizer,
         intents=intents,
+        alone=alone,
         vetoes=vetoes,
         reasons=reasons,
         dates=date_index,
         installments=installments,
+        fixed_installments=fixed_installments,
         per_period=per_period,
         deferrals=deferrals,
         numbers=numbers,
@@ -284,6 +337,21 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
             compiler, [f"({c}) <any>? <any>?" for c in money.get("offer_cues", [])], before=True
         ),
         blockers=_edge_regex(compiler, text.get("blockers", []), before=True),
+        never_money_before=_edge_regex(compiler, money.get("never_before", []), before=True),
+        owed_before=_edge_regex(
+            compiler, [f"({p}) <any>? <any>?" for p in money.get("owed_before", [])], before=True
+        ),
+        owed_after=_edge_regex(compiler, money.get("owed_after", []), before=False),
+        per_period_after=_edge_regex(compiler, money.get("per_period", []), before=False),
+        pay_right_before=_edge_regex(
+            compiler, [f"({c}) (<money_before>)?" for c in money.get("offer_cues", [])], before=True
+        ),
+        conditions=_edge_regex(
+            compiler, [f"({c}) <any>? <any>? <any>?" for c in text.get("conditions", [])],
+            before=True,
+        ),
+        unblockable=frozenset(k for w in text.get("unblockable", []) for k in keyer(w)),
+        clause_words=frozenset(k for w in text.get("clause_words", []) for k in keyer(w)),
     )
     # Only now is the vocabulary complete: every word the phrases and tables name.
     # Scale and slang words are no typo targets: "varias" must not become "barras" (1000).
@@ -291,7 +359,7 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
     for table in (numbers.values, months_keyed, weekdays_keyed):
         vocabulary.update(table)
     protected = {k for w in text.get("known", []) for k in keyer(w)}
-    normalizer.typos = TypoFixer(vocabulary, protected)
+    normalizer.typos = TypoFixer(vocabulary, protected, compiler.stems)
     return lexicon
 
 

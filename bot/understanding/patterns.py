@@ -10,7 +10,9 @@ the normalised text (see `text.py`):
     ..  / ...     up to 3 / up to 6 tokens of anything in between
     <name>        one of the phrases of the named set ("ya <paid>"); <num> is any number,
                   <any> any one token
-    !word         the next item does not come right after `word` ("!la manana")
+    !word         the next item does not come right after `word` ("!la manana"); `!<name>`
+                  does the same for each one-word phrase of a set, `!<num>` for a number
+    -word         the next token is not `word` ("dia -<num>": "dia" not before a number)
     $ % ? / :     those symbols as tokens ("?" standing alone is a question mark)
 
 Phrases are indexed by a word they cannot match without, so a message is only tried
@@ -52,6 +54,7 @@ class PhraseCompiler:
         self._sets = sets
         self._set_cache: dict[str, _Compiled] = {}
         self.words: set[str] = set()  # every literal word seen: the typo fixer's vocabulary
+        self.stems: set[str] = set()  # every stem ("cortad*"): words it starts are no typos
 
     def compile(self, phrase: str) -> _Compiled:
         """Regex source for `phrase`, matching `tok tok ... ` after a space."""
@@ -109,6 +112,14 @@ class PhraseCompiler:
                 self._set_cache[name] = _Compiled("(?!)", None)
                 self._set_cache[name] = self._alternatives(self._sets[name])
             return self._set_cache[name]
+        if token.startswith("-") and len(token) > 1:
+            # "dia -<num>": the next token is not a number (nor that word).
+            if token == "-<num>":
+                return _Compiled(r"(?!\d)", None)
+            keyed = self._keyer(token[1:])
+            return _Compiled(f"(?!{re.escape(' '.join(keyed))} )", None)
+        if token.startswith("!<") and token.endswith(">"):
+            return _Compiled(self._not_after_set(token[2:-1], phrase), None)
         if token.startswith("!") and len(token) > 1:
             # "!la manana": "manana" not right after "la" ("la mañana" is the morning).
             keyed = self._keyer(token[1:])
@@ -126,11 +137,26 @@ class PhraseCompiler:
             for letter in "aeiou":
                 if not self._keyer(stem + letter)[0].startswith(key):
                     raise PhraseError(f"stem {stem!r} in {phrase!r}: lengthen or shorten it")
+            self.stems.add(key)
             return _Compiled(re.escape(key) + r"\S* ", frozenset({key + "*"}))
         keyed = self._keyer(token)
         self.words.update(keyed)
         regex = "".join(re.escape(k) + " " for k in keyed)
         return _Compiled(regex, frozenset({keyed[0]}) if keyed else None)
+
+    def _not_after_set(self, name: str, phrase: str) -> str:
+        """Lookbehinds refusing each word of a set (or any number) right before."""
+        if name == "num":
+            return r"(?<!\d )"
+        if name not in self._sets:
+            raise PhraseError(f"unknown set <{name}> in phrase {phrase!r}")
+        words: set[str] = set()
+        for entry in self._sets[name]:
+            keyed = self._keyer(entry)
+            if len(keyed) != 1 or not keyed[0].isalnum():
+                raise PhraseError(f"!<{name}> in {phrase!r}: the set must hold single words")
+            words.add(keyed[0])
+        return "".join(f"(?<! {re.escape(w)} )" for w in sorted(words))
 
     def _alternatives(self, phrases: Iterable[str]) -> _Compiled:
         compiled = [self.compile(p) for p in phrases]
@@ -226,8 +252,13 @@ class PhraseIndex(Generic[T]):
     def candidates(self, tokens: Iterable[str]) -> list[int]:
         """Indexes of the phrases that may match a text with these tokens, in order."""
         found = set(self._always)
-        for token in set(tokens):
-            found.update(self._for_token(token))
+        cache = self._token_cache
+        for token in tokens if isinstance(tokens, (set, frozenset)) else set(tokens):
+            indexes = cache.get(token)
+            if indexes is None:
+                indexes = self._for_token(token)
+            if indexes:
+                found.update(indexes)
         return sorted(found)
 
     def search(self, text: str, tokens: Iterable[str]) -> list[tuple[T, re.Match[str]]]:
@@ -241,6 +272,22 @@ class PhraseIndex(Generic[T]):
             match = regex.search(text)
             if match is not None:
                 hits.append((payload, match))
+        return hits
+
+    def search_all(self, text: str, tokens: Iterable[str]) -> list[tuple[T, re.Match[str]]]:
+        """Every match of every phrase in `text`, not only the first of each phrase."""
+        hits: list[tuple[T, re.Match[str]]] = []
+        for index in self.candidates(tokens):
+            source, payload = self._entries[index]
+            regex = self._compiled.get(index)
+            if regex is None:
+                regex = self._compiled[index] = _regex(source)
+            match = regex.search(text)
+            while match is not None:  # most phrases match once or not at all
+                hits.append((payload, match))
+                if match.end() <= match.start():
+                    break
+                match = regex.search(text, match.end())
         return hits
 
     def compile_all(self) -> None:

@@ -89,9 +89,14 @@ class TypoFixer:
     and Portuguese the last letter carries tense and person ("cancelo" is not a misspelt "cancele").
     """
 
-    def __init__(self, vocabulary: Iterable[str], protected: Iterable[str]) -> None:
+    def __init__(
+        self, vocabulary: Iterable[str], protected: Iterable[str], stems: Iterable[str] = ()
+    ) -> None:
         self.vocabulary = frozenset(w for w in vocabulary if w.isalpha())
         self.protected = frozenset(protected) | self.vocabulary
+        # A word a phrase stem starts ("cortado" for "cortad*") is meant as it is written.
+        self._stems = frozenset(s for s in stems if len(s) >= 4)
+        self._stem_lengths = sorted({len(s) for s in self._stems})
         self._deletions: dict[str, set[str]] = {}
         for word in self.vocabulary:
             if len(word) < 4:
@@ -103,6 +108,8 @@ class TypoFixer:
     def fix(self, word: str) -> str:
         """The vocabulary word `word` was meant to be, or `word` itself."""
         if word in self.protected or len(word) < 4 or not word.isalpha():
+            return word
+        if any(word[:n] in self._stems for n in self._stem_lengths if n <= len(word)):
             return word
         cached = self._cache.get(word)
         if cached is not None:
@@ -121,6 +128,8 @@ class TypoFixer:
             for candidate in self._deletions.get(shorter, ()):
                 if len(candidate) == len(word) and _one_slip(word, candidate):
                     found.add(candidate)
+        # People rarely miss the first letter: "apaguei" (deleted) is not "paguei" (paid).
+        found = {candidate for candidate in found if candidate[0] == word[0]}
         result = next(iter(found)) if len(found) == 1 else word
         if len(self._cache) < 50_000:  # bounded: a stream of random strings must not grow it
             self._cache[word] = result
