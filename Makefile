@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PO     := $(wildcard locales/*/LC_MESSAGES/recobro.po)
 MO     := $(PO:.po=.mo)
 
-.PHONY: install test demo lint locales extract-messages clean
+.PHONY: install test demo lint locales extract-messages bench nlu-report clean
 
 install: $(STAMP) $(MO)
 
@@ -53,6 +53,11 @@ lint: install
 	$(BIN)/mypy
 
 # Accuracy of bot/understanding on the labelled sets (tests/understanding/data/*.jsonl).
+# Benchmarks, not tests: speed and memory targets live here. Results print as a table and
+# are written as JSON under bench/results/. BENCH_ARGS=--skip-postgres without a server.
+bench: install
+	$(BIN)/python -m bench.cadence $(BENCH_ARGS)
+
 nlu-report: install
 	$(BIN)/python scripts/nlu_report.py $(NLU_REPORT_ARGS)
 

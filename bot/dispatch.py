@@ -70,7 +70,7 @@ class Dispatcher:
     """Sends what the outbox holds, through the gate and the channels."""
 
     def __init__(self, db: Database, clock: Clock, channels: ChannelRegistry, *,
-                 creditor: str = "", creditor_tax_id: str | None = None, batch: int = 100,
+                 creditor: str = "", creditor_tax_id: str | None = None, batch: int = 500,
                  concurrency: int = 32, worker: str | None = None,
                  rate: RateLimiter | None = None) -> None:
         self.db = db
@@ -211,13 +211,21 @@ class Dispatcher:
                       report: DispatchReport) -> None:
         now = self.clock.now()
         async with self.db.transaction() as session:
+            # Two queries for the whole batch rather than two per message.
+            rows = {r.id: r for r in (await session.exec(select(Outbox).where(
+                col(Outbox.id).in_([c.outbox_id for c, _ in results])))).all()}
+            stmt = select(Message).where(col(Message.id).in_(
+                [r.message_id for r in rows.values()]))
+            if self.db.is_postgres:
+                # Locked: a status callback for one of them may be landing right now.
+                stmt = stmt.with_for_update()
+            messages = {m.id: m for m in (await session.exec(stmt)).all()}
             for claimed, result in results:
-                row = await session.get_one(Outbox, claimed.outbox_id)
+                row = rows[claimed.outbox_id]
                 if row.status != "sending" or row.worker != self.worker:
                     log.warning("outbox %s was taken over while sending", row.id)
                     continue
-                # Locked: a status callback for this message may be landing right now.
-                message = await session.get_one(Message, row.message_id, with_for_update=True)
+                message = messages[row.message_id]
                 row.updated_at, row.lease_until = now, None
                 if isinstance(result, SendResult):
                     row.status = "sent"

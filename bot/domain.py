@@ -145,6 +145,7 @@ class PolicyView:
     limits: Limits = field(default_factory=Limits)
     # The segment's override of the country's contact-rules preset (bot.compliance schema).
     compliance: Mapping[str, Any] = field(default_factory=dict)
+    compliance_key: str = "{}"  # `compliance` as sorted JSON: a cache key for the rules
     # Channels to try for messages the bot starts, in order; empty: the debtor's preferred.
     channel_order: tuple[str, ...] = ()
     disabled_channels: frozenset[str] = frozenset()

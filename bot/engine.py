@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -83,6 +83,7 @@ from storage.models import (
 )
 from storage.models import Conversation as ConversationRow
 from storage.models import Event as EventRow
+from storage.types import JSONType
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +122,22 @@ class PaymentOutcome:
 # Outbox kinds a payment makes stale: reminders written for the balance before it.
 REMINDER_KINDS = ("reminder_before_due", "reminder_due_today", "reminder_overdue",
                   "reminder_last_notice", "promise_reminder", "installment_reminder")
+
+
+@dataclass(slots=True)
+class _Writes:
+    """What a batch of steps writes, issued together at the end of the batch.
+
+    Within a batch each debtor appears once, so nothing a step writes is read by a later
+    step of the same batch; grouping the writes turns a few round trips per debtor into a
+    few per batch (the scheduler pass over 100,000 due debtors depends on it).
+    """
+
+    conversations: list[dict[str, Any]] = field(default_factory=list)  # UPDATE by id
+    messages: list[dict[str, Any]] = field(default_factory=list)  # INSERT, then one outbox row
+    events: list[dict[str, Any]] = field(default_factory=list)  # INSERT
+    reminded: list[dict[str, Any]] = field(default_factory=list)  # {"eid", "off"}
+    reminders: dict[int, datetime | None] = field(default_factory=dict)  # debtor -> at
 
 
 @dataclass(slots=True)
@@ -293,7 +310,7 @@ class Engine:
 
     # Timers and staff -------------------------------------------------------------------
 
-    async def fire_due_timers(self, *, limit: int = 200, debtor_id: int | None = None) -> int:
+    async def fire_due_timers(self, *, limit: int = 1000, debtor_id: int | None = None) -> int:
         """Apply every timer that is due now, in batches; how many fired."""
         fired: set[int] = set()
         while True:
@@ -457,15 +474,16 @@ class Engine:
 
     async def reschedule(self, session: AsyncSession, debtor_ids: Sequence[int]) -> None:
         """Recompute the reminder timer of debtors whose invoices changed (after an import)."""
-        if not debtor_ids:
-            return
         now = self.clock.now()
-        convs = await repo.lock_conversations(session, debtor_ids)
-        contexts = await self._contexts(session, list(convs), now)
-        for debtor_id, row in convs.items():
-            at = flows.reminder.next_reminder_at(State(row.state), dict(row.data),
-                                                 contexts[debtor_id])
-            await self._set_reminder(session, debtor_id, at, now)
+        for start in range(0, len(debtor_ids), 1000):  # bounded IN lists and memory
+            chunk = debtor_ids[start:start + 1000]
+            convs = await repo.lock_conversations(session, chunk)
+            contexts = await self._contexts(session, list(convs), now)
+            writes = _Writes()
+            for debtor_id, row in convs.items():
+                writes.reminders[debtor_id] = flows.reminder.next_reminder_at(
+                    State(row.state), dict(row.data), contexts[debtor_id])
+            await self._write(session, writes, now)
 
     # The one path ----------------------------------------------------------------------
 
@@ -474,9 +492,10 @@ class Engine:
             return []
         now = self.clock.now()
         convs = await repo.lock_conversations(session, [i.debtor_id for i in items])
-        contexts = await self._contexts(session, [i.debtor_id for i in items], now)
         debtors = await repo.debtors_by_id(session, [i.debtor_id for i in items])
+        contexts = await self._contexts(session, [i.debtor_id for i in items], now, debtors)
         decisions = []
+        writes = _Writes()
         for item in items:
             row = convs[item.debtor_id]
             ctx = contexts[item.debtor_id]
@@ -484,13 +503,51 @@ class Engine:
             event = item.make_event(ctx)
             decision = flows.step(conv, event, ctx)
             await self._persist(session, debtors[item.debtor_id], row, ctx, event, decision,
-                                item, now)
+                                item, now, writes)
             decisions.append(decision)
+        await self._write(session, writes, now)
         return decisions
 
-    async def _contexts(self, session: AsyncSession, debtor_ids: list[int],
-                        now: datetime) -> dict[int, Context]:
-        debtors = await repo.debtors_by_id(session, debtor_ids)
+    async def _write(self, session: AsyncSession, writes: _Writes, now: datetime) -> None:
+        """Issue a batch's grouped writes: conversations, messages with their outbox rows,
+        events, reminded steps, reminder timers. Plain SQL statements with many parameter
+        sets: building ORM objects cost more than the steps themselves."""
+        if writes.conversations:
+            table = ConversationRow.__table__  # type: ignore[attr-defined]
+            await session.exec(
+                update(table).where(table.c.id == bindparam("cid"))
+                .values(state=bindparam("s"), data=bindparam("d", type_=JSONType),
+                        version=bindparam("v"), updated_at=now),
+                params=writes.conversations)
+        if writes.messages:
+            table = Message.__table__  # type: ignore[attr-defined]
+            ids = (await session.exec(
+                insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                params=writes.messages)).scalars().all()
+            await session.exec(insert(Outbox.__table__), params=[  # type: ignore[attr-defined]
+                {"message_id": i, "debtor_id": m["debtor_id"], "channel": m["channel"],
+                 "kind": m["kind"], "status": "pending", "due_at": now, "attempts": 0,
+                 "created_at": now, "updated_at": now}
+                for i, m in zip(ids, writes.messages, strict=True)])
+        if writes.events:
+            await session.exec(insert(EventRow.__table__), params=writes.events)  # type: ignore[attr-defined]
+        if writes.reminded:
+            table = Invoice.__table__  # type: ignore[attr-defined]
+            await session.exec(
+                update(table).where(table.c.external_id == bindparam("eid"))
+                .values(last_reminder_offset=bindparam("off"), updated_at=now),
+                params=writes.reminded)
+        upserts = [{"d": d, "at": at} for d, at in writes.reminders.items() if at is not None]
+        cancels = [{"d": d} for d, at in writes.reminders.items() if at is None]
+        if upserts:
+            await repo.upsert_timers(session, kind="reminder", key="", rows=upserts, now=now)
+        if cancels:
+            await repo.cancel_timers(session, kind="reminder", key="", rows=cancels, now=now)
+
+    async def _contexts(self, session: AsyncSession, debtor_ids: list[int], now: datetime,
+                        debtors: dict[int, Debtor] | None = None) -> dict[int, Context]:
+        if debtors is None:
+            debtors = await repo.debtors_by_id(session, debtor_ids)
         invoices = await repo.open_invoices(session, debtor_ids)
         agreements = await repo.active_agreements(session, debtor_ids)
         policies = await policies_for(session, {d.segment for d in debtors.values()})
@@ -525,13 +582,12 @@ class Engine:
 
     async def _persist(self, session: AsyncSession, debtor: Debtor, row: ConversationRow,
                        ctx: Context, event: Event, decision: Decision, item: _Item,
-                       now: datetime) -> None:
+                       now: datetime, writes: _Writes) -> None:
         assert debtor.id is not None
         before = row.state
-        row.state, row.data = decision.state.value, dict(decision.data)
-        row.version += 1
-        row.updated_at = now
-        session.add(row)
+        version = row.version + 1
+        writes.conversations.append({"cid": row.id, "s": decision.state.value,
+                                     "d": dict(decision.data), "v": version})
         sends: list[Send] = []
         for action in decision.actions:
             match action:
@@ -564,10 +620,7 @@ class Engine:
                                                 col(Agreement.status) == "active")
                         .values(status=status, closed_at=now))
                 case MarkReminded(offsets=offsets):
-                    for external_id, offset in offsets.items():
-                        await session.exec(
-                            update(Invoice).where(col(Invoice.external_id) == external_id)
-                            .values(last_reminder_offset=offset, updated_at=now))
+                    writes.reminded.extend({"eid": e, "off": o} for e, o in offsets.items())
                 case SetInvoiceStatus(status=status):
                     await session.exec(
                         update(Invoice).where(col(Invoice.debtor_id) == debtor.id,
@@ -595,30 +648,24 @@ class Engine:
                       "disabled": sorted(ctx.policy.disabled_channels)}))
             sends = []
         renderer = Renderer(debtor.locale, ctx.today) if sends else None
-        messages = []
         for send in sends:
             assert renderer is not None and channel is not None
-            messages.append(Message(
-                debtor_id=debtor.id, direction="out", channel=channel,
-                address=address_for(debtor, channel), kind=send.kind,
-                text=renderer.text(send.say), status="queued", created_at=now,
-                payload={"key": send.say.key, "params": to_json(dict(send.say.params)),
-                         "options": [{"id": o, "title": renderer.option(o)}
-                                     for o in send.say.options],
-                         "locale": debtor.locale}))
-        session.add_all(messages)
-        if messages:
-            await session.flush()
-            session.add_all(Outbox(message_id=m.id, debtor_id=debtor.id, channel=channel,  # type: ignore[arg-type]
-                                   kind=m.kind, due_at=now, created_at=now, updated_at=now)
-                            for m in messages)
-        await self._set_reminder(session, debtor.id, decision.reminder_at, now)
-        session.add(EventRow(at=now, debtor_id=debtor.id, actor=item.actor, kind="step", data={
-            "event": _event_log(event, item), "from": before, "to": decision.state.value,
-            "version": row.version,
-            "actions": [type(a).__name__ for a in decision.actions],
-            "sent": [m.kind for m in messages],
-        }))
+            writes.messages.append({
+                "debtor_id": debtor.id, "direction": "out", "channel": channel,
+                "provider_id": None, "address": address_for(debtor, channel),
+                "kind": send.kind, "text": renderer.text(send.say), "status": "queued",
+                "created_at": now, "payload": {
+                    "key": send.say.key, "params": to_json(dict(send.say.params)),
+                    "options": [{"id": o, "title": renderer.option(o)}
+                                for o in send.say.options],
+                    "locale": debtor.locale}})
+        writes.reminders[debtor.id] = decision.reminder_at
+        writes.events.append({"at": now, "debtor_id": debtor.id, "actor": item.actor,
+                              "kind": "step", "data": {
+                                  "event": _event_log(event, item), "from": before,
+                                  "to": decision.state.value, "version": version,
+                                  "actions": [type(a).__name__ for a in decision.actions],
+                                  "sent": [s.kind for s in sends]}})
 
     async def _switch(self, session: AsyncSession, debtor: Debtor, target: str,
                       now: datetime) -> list[Send]:
@@ -667,14 +714,6 @@ class Engine:
                                    "total_minor": total, "policy_version": ctx.policy.version,
                                    "authority": action.authority, "offer": dict(action.offer)}))
 
-    async def _set_reminder(self, session: AsyncSession, debtor_id: int, at: datetime | None,
-                            now: datetime) -> None:
-        if at is None:
-            await repo.cancel_timer(session, debtor_id=debtor_id, kind="reminder", key="",
-                                    now=now)
-        else:
-            await repo.upsert_timer(session, debtor_id=debtor_id, kind="reminder", key="",
-                                    due_at=at, data={}, now=now)
 
 
 # Rows to views -------------------------------------------------------------------------

@@ -118,7 +118,7 @@ def _compiled(country: str, override_json: str) -> compliance.Policy:
 
 def compliance_policy(debtor: Debtor, policy: PolicyView) -> compliance.Policy:
     """The rules for this debtor: the country's preset with the segment's override applied."""
-    return _compiled(debtor.country, json.dumps(dict(policy.compliance), sort_keys=True))
+    return _compiled(debtor.country, policy.compliance_key)
 
 
 def check(debtor: Debtor, policy: PolicyView, channel: str, kind: str,

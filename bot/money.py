@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from babel import Locale
-from babel.numbers import format_currency, get_currency_precision, is_currency
+from babel.numbers import NumberPattern, get_currency_precision, is_currency, parse_pattern
 
 from bot.i18n import babel_locale
 
@@ -98,12 +98,23 @@ class Money:
 
 def format_money(money: Money, locale: str | Locale) -> str:
     """The amount as the debtor reads it: `$1.200.000` in es-CO, `R$ 1.500,50` in pt-BR."""
-    loc = babel_locale(locale) if isinstance(locale, str) else locale
+    return _format(money, str(locale).replace("-", "_"))
+
+
+@lru_cache(maxsize=65536)
+def _format(money: Money, tag: str) -> str:
+    # Cached: a reminder shows the same amounts in its lines and total, and a portfolio
+    # repeats amounts; Babel's formatting is the most expensive part of writing a message.
     value = money.major
-    if money.currency in WHOLE_DISPLAY_CURRENCIES and value == value.to_integral_value():
-        pattern = re.sub(r"\.0+", "", loc.currency_formats["standard"].pattern)
-        text = format_currency(value, money.currency, format=pattern, locale=loc,
-                               currency_digits=False)
-    else:
-        text = format_currency(value, money.currency, locale=loc)
+    whole = money.currency in WHOLE_DISPLAY_CURRENCIES and value == value.to_integral_value()
+    pattern, loc = _pattern(tag, whole)
+    text = pattern.apply(value, loc, currency=money.currency, currency_digits=not whole)
     return _NBSP.sub(" ", text)
+
+
+@lru_cache(maxsize=256)
+def _pattern(tag: str, whole: bool) -> tuple[NumberPattern, Locale]:
+    """The locale's currency pattern, parsed once (without decimals for whole amounts)."""
+    loc = babel_locale(tag)
+    pattern = loc.currency_formats["standard"].pattern
+    return parse_pattern(re.sub(r"\.0+", "", pattern) if whole else pattern), loc

@@ -35,6 +35,7 @@ def policy_view(version: int, segment: SegmentPolicy) -> PolicyView:
         payment_claim_pause_days=segment.cadence.payment_claim_pause_days,
         limits=segment.limits,
         compliance=dict(segment.compliance),
+        compliance_key=json.dumps(dict(segment.compliance), sort_keys=True),
         channel_order=segment.channels.order,
         disabled_channels=frozenset(segment.channels.disabled),
     )

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from babel.dates import format_date
@@ -379,16 +380,21 @@ class Renderer:
 
     def date(self, day: date) -> str:
         """A day with its weekday: "viernes, 27 de noviembre" (with the year when not this one)."""
-        if self._babel.language == "pt":
-            # "vence em 27 de novembro (sexta-feira)": Portuguese needs "na"/"no" before a
-            # weekday, so the weekday goes last where no article is needed.
-            pattern = "d 'de' MMMM (EEEE)" if day.year == self.today.year else \
-                "d 'de' MMMM 'de' y (EEEE)"
-            return format_date(day, pattern, locale=self._babel)
-        if day.year != self.today.year:
-            return format_date(day, "full", locale=self._babel)
-        return format_date(day, _without_year(self._babel.date_formats["full"].pattern),
-                           locale=self._babel)
+        return _format_day(day, str(self._babel), day.year == self.today.year)
+
+
+@lru_cache(maxsize=16384)
+def _format_day(day: date, tag: str, this_year: bool) -> str:
+    # Cached for the same reason as amounts: many debtors share due dates.
+    babel = babel_locale(tag)
+    if babel.language == "pt":
+        # "vence em 27 de novembro (sexta-feira)": Portuguese needs "na"/"no" before a
+        # weekday, so the weekday goes last where no article is needed.
+        pattern = "d 'de' MMMM (EEEE)" if this_year else "d 'de' MMMM 'de' y (EEEE)"
+        return format_date(day, pattern, locale=babel)
+    if not this_year:
+        return format_date(day, "full", locale=babel)
+    return format_date(day, _without_year(babel.date_formats["full"].pattern), locale=babel)
 
 
 _NBSP = re.compile("[\u00a0\u202f]")  # see bot.money: no-break spaces cost SMS segments

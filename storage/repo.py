@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import SQLModel, col, select
@@ -23,6 +23,7 @@ from storage.models import (
     Outbox,
     Timer,
 )
+from storage.types import UTCDateTime
 
 
 def _insert(session: AsyncSession, model: type[SQLModel]) -> Any:
@@ -127,6 +128,28 @@ async def upsert_timer(session: AsyncSession, *, debtor_id: int, kind: str, key:
         set_={"due_at": due_at, "status": "pending", "data": data, "updated_at": now},
     )
     await session.exec(stmt)
+
+
+async def upsert_timers(session: AsyncSession, *, kind: str, key: str,
+                        rows: list[dict[str, Any]], now: datetime) -> None:
+    """Set (or move) the (kind, key) timer of many debtors at once: rows of {"d", "at"}."""
+    stmt = _insert(session, Timer).values(
+        debtor_id=bindparam("d"), kind=kind, key=key, due_at=bindparam("at", type_=UTCDateTime),
+        status="pending", data={}, updated_at=now)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["debtor_id", "kind", "key"],
+        set_={"due_at": stmt.excluded.due_at, "status": "pending", "updated_at": now})
+    await session.exec(stmt, params=rows)
+
+
+async def cancel_timers(session: AsyncSession, *, kind: str, key: str,
+                        rows: list[dict[str, Any]], now: datetime) -> None:
+    """Cancel the pending (kind, key) timer of many debtors at once: rows of {"d"}."""
+    table = Timer.__table__  # type: ignore[attr-defined]
+    await session.exec(
+        update(table).where(table.c.debtor_id == bindparam("d"), table.c.kind == kind,
+                            table.c.key == key, table.c.status == "pending")
+        .values(status="cancelled", updated_at=now), params=rows)
 
 
 async def cancel_timer(session: AsyncSession, *, debtor_id: int, kind: str, key: str,
