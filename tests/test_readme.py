@@ -35,3 +35,9 @@ def test_the_whatsapp_template_texts_in_the_readme_are_the_catalogs() -> None:
             for locale in ("es-CO", "en-US", "pt-BR"):
                 body = "\n".join("  " + line for line in template_text(key, locale).split("\n"))
                 assert body in README, (key, locale)
+
+
+def test_the_example_env_file_lists_every_setting() -> None:
+    example = (Path(__file__).resolve().parent.parent / ".env.example").read_text()
+    listed = set(re.findall(r"^# (RECOBRO_[A-Z0-9_]+)=", example, flags=re.M))
+    assert listed == {f"RECOBRO_{name.upper()}" for name in Settings.model_fields}
