@@ -22,12 +22,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import insert, text
 
-from bot import dashboard  # noqa: E402
-from storage.db import Database  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
-from storage.models import (  # noqa: E402
+from bot import dashboard
+from storage.db import Database
+from storage.migrate import upgrade
+from storage.models import (
     Agreement,
     Debtor,
     Escalation,
@@ -35,7 +35,7 @@ from storage.models import (  # noqa: E402
     Message,
     Payment,
 )
-from storage.models import Event as EventRow  # noqa: E402
+from storage.models import Event as EventRow
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 CURRENCIES = (("COP", 10**8), ("CLP", 10**6), ("MXN", 10**6), ("BRL", 10**6), ("USD", 10**5))
@@ -129,6 +129,13 @@ async def timed(db: Database, repeat: int) -> dict[str, float]:
     return results
 
 
+def _fresh_sqlite(path: Path, *, keep: bool) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not keep:
+        path.unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--invoices", type=int, default=200_000)
@@ -137,14 +144,7 @@ async def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--reuse", action="store_true", help="time an existing database")
     args = parser.parse_args()
-    url = args.url
-    if not url:
-        path = Path(args.db)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not args.reuse:
-            path.unlink(missing_ok=True)
-        url = f"sqlite:///{path}"
-    db = Database(url)
+    db = Database(args.url or _fresh_sqlite(Path(args.db), keep=args.reuse))
     try:
         if not args.reuse:
             await upgrade(db)

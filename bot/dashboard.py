@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_
-from sqlalchemy import select as sa_select
+from sqlalchemy import select as _core_select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -36,6 +36,9 @@ REASON_LABELS = {"no_money": "No money right now", "job_loss": "Lost their job",
 CHANNELS = ("whatsapp", "sms", "telegram")
 
 Cell = str | int
+# SQLModel types model attributes as their Python values; the core select takes them as the
+# column expressions they are at run time.
+sa_select: Any = _core_select
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +97,7 @@ async def aging_cells(session: AsyncSession, today: date) -> list[AgingCell]:
 
 def aging_table(cells: Sequence[AgingCell]) -> Table:
     """The aging table: one "all" line per currency, then its segments."""
-    rows = []
+    rows: list[tuple[Cell, ...]] = []
     for line in analytics.aging_lines(cells):
         rows.append((line.currency, line.segment,
                      *(_amount(line.buckets[b], line.currency) for b in BUCKETS),
@@ -244,7 +247,7 @@ async def escalations_table(session: AsyncSession, now: datetime,
                      _dec(d.p90_hours)))
     if rows:
         total = analytics.durations(everything)
-        rows.append(("all", sum(r[1] for r in rows), sum(r[2] for r in rows),  # type: ignore[misc]
+        rows.append(("all", sum(int(r[1]) for r in rows), sum(int(r[2]) for r in rows),
                      total.count, _dec(total.median_hours), _dec(total.p90_hours)))
     return Table("escalations", "Cases for staff",
                  ("reason", "open", "past_deadline", f"resolved_last_{days}_days",
