@@ -26,6 +26,12 @@ def _text(x: float, y: float, text: str, *, anchor: str = "start", fill: str = "
             f'text-anchor="{anchor}">{escape(text)}</text>')
 
 
+def _label(text: str, most: int = 22) -> str:
+    """A label that fits left of the bars; the full text stays in the bar's <title>."""
+    text = text.replace("_", " ")
+    return text if len(text) <= most else text[:most - 1] + "…"
+
+
 def _svg(height: int, title: str, body: list[str]) -> Markup:
     return Markup(
         f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
@@ -54,7 +60,7 @@ def stacked_shares(title: str, rows: Sequence[tuple[str, Sequence[Number]]],
     body = _legend(parts, 14)
     for i, (label, values) in enumerate(rows):
         y = 28 + i * 30
-        body.append(_text(LABEL_W - 8, y + 14, label, anchor="end"))
+        body.append(_text(LABEL_W - 8, y + 14, _label(label), anchor="end"))
         total = sum(values)
         x = float(LABEL_W)
         if total <= 0:
@@ -81,7 +87,8 @@ def bar_groups(title: str, groups: Sequence[tuple[str, Sequence[Number]]],
     body = _legend(series, 14) if per > 1 else []
     y = 24 if per > 1 else 6
     for label, values in groups:
-        body.append(_text(LABEL_W - 8, y + 7 * per + 4, label, anchor="end"))
+        body.append(f'<g><title>{escape(label)}</title>'
+                    + _text(LABEL_W - 8, y + 7 * per + 4, _label(label), anchor="end") + "</g>")
         for n, value in enumerate(values):
             w = bar_w * float(value) / top if top else 0
             body.append(f'<rect x="{LABEL_W}" y="{y}" width="{max(w, 1):.1f}" height="12" '
