@@ -115,7 +115,7 @@ def columns(title: str, points: Sequence[tuple[str, Number]],
         if i % 2 == len(points) % 2 or len(points) <= 6:
             body.append(_text(x + step * 0.35, base + 16, label, anchor="middle", size=10,
                               fill=MUTED))
-    if top:
-        peak = next(v for _, v in points if float(v) == top)
-        body.append(_text(20, 14, f"peak {caption(peak)}", fill=MUTED, size=11))
+    peak = next((v for _, v in points if float(v) == top), None) if top else None
+    body.append(_text(20, 14, title + (f" · peak {caption(peak)}" if peak is not None else ""),
+                      fill=MUTED, size=11))
     return _svg(height, title, body)
