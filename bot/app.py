@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from bot import payments_web
-from bot.admin import policy_views
+from bot.admin import dashboard_views, debtor_data_views, policy_views
 from bot.admin import views as admin_views
 from bot.channels import sandbox_http, telegram, twilio, webhooks
 from bot.services import Services
@@ -38,6 +38,8 @@ def create_app(svc: Services, *, background: bool = True) -> web.Application:
     payments_web.setup_routes(app)
     admin_views.setup_routes(app)
     policy_views.setup_routes(app)
+    dashboard_views.setup_routes(app)
+    debtor_data_views.setup_routes(app)
     if svc.providers.twilio is not None:
         webhooks.setup_twilio(app, svc.providers.twilio)
     if svc.providers.telegram is not None:

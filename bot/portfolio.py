@@ -12,7 +12,7 @@ import csv
 import hashlib
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -305,6 +305,7 @@ async def import_portfolio(session: AsyncSession, parsed: ParsedPortfolio, *, so
                            close_missing: bool = False) -> ImportReport:
     """Upsert the valid rows; flag (or close) open invoices the file no longer lists."""
     report = ImportReport(source, errors=list(parsed.errors), warnings=list(parsed.warnings))
+    parsed = await _without_erased(session, parsed, report)
     debtors = await _existing(session, Debtor, [r.debtor_id for r in parsed.rows])
     invoices = await _existing(session, Invoice, [r.invoice_id for r in parsed.rows])
     touched: set[int] = set()
@@ -384,6 +385,24 @@ async def import_portfolio(session: AsyncSession, parsed: ParsedPortfolio, *, so
     report.touched_debtors = sorted(touched)
     await session.flush()  # the caller reschedules reminders from these rows, in this transaction
     return report
+
+
+async def _without_erased(session: AsyncSession, parsed: ParsedPortfolio,
+                          report: ImportReport) -> ParsedPortfolio:
+    """Refuse rows of debtors erased at their request: an import must not bring them back."""
+    from bot.erasure import erased_id
+
+    pseudonyms = {erased_id(r.debtor_id): r.debtor_id for r in parsed.rows}
+    erased = await _existing(session, Debtor, pseudonyms)
+    if not erased:
+        return parsed
+    gone = {pseudonyms[p]: d.erased_at for p, d in erased.items()}
+    for r in parsed.rows:
+        if r.debtor_id in gone:
+            report.errors.append(RowError(r.line, (
+                f"debtor {r.debtor_id} was erased on {gone[r.debtor_id]:%Y-%m-%d}; "
+                "remove their rows from the file")))
+    return replace(parsed, rows=[r for r in parsed.rows if r.debtor_id not in gone])
 
 
 async def _missing(session: AsyncSession, report: ImportReport, listed: set[str],

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -45,22 +45,31 @@ def free_port() -> int:
 ADMIN = ("ines", "una clave segura")
 
 
+Cli = Callable[..., str]
+
+
 @contextmanager
-def recobro_server(tmp_path: Path, env_extra: dict[str, str]) -> Iterator[str]:
-    """Migrate, import the example portfolio, add an admin (ADMIN) and run `recobro serve`;
-    yields its base URL."""
+def recobro_server(tmp_path: Path, env_extra: dict[str, str],
+                   prepare: Callable[[Cli], None] | None = None) -> Iterator[str]:
+    """Migrate, import the example portfolio, add an admin (ADMIN), let `prepare` run more
+    commands (`cli(*args, stdin=..., now=...)`), then run `recobro serve`; yields its base URL.
+    The database is `tmp_path / "r.db"`."""
     port = free_port()
     env = {**os.environ, "RECOBRO_DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}",
            "RECOBRO_LOG_LEVEL": "WARNING", **env_extra}
 
-    def cli(*args: str, stdin: str = "") -> None:
-        subprocess.run([sys.executable, "-m", "bot.cli", *args], env=env, cwd=ROOT, check=True,
-                       capture_output=True, timeout=120, input=stdin, text=True)
+    def cli(*args: str, stdin: str = "", now: str | None = None) -> str:
+        done = subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=ROOT, check=True,
+                              env=env | ({"RECOBRO_NOW": now} if now else {}),
+                              capture_output=True, timeout=120, input=stdin, text=True)
+        return done.stdout
 
     cli("db", "upgrade")
     cli("import", str(ROOT / "examples" / "portfolio.csv"))
     cli("admin", "create-user", ADMIN[0], "--role", "admin", "--password-stdin",
         stdin=ADMIN[1] + "\n")
+    if prepare is not None:
+        prepare(cli)
     log = (tmp_path / "serve.log").open("w")
     server = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
                               env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)

@@ -125,10 +125,30 @@ async def debtor(request: web.Request) -> web.StreamResponse:
             raise web.HTTPNotFound(text="no such debtor")
         debtor_row = (await session.exec(select(Debtor).where(
             Debtor.external_id == document["debtor_id"]))).one()
+        assert debtor_row.id is not None
+        # Every contact decision and note, and the audit of exports and erasure.
         events = (await session.exec(
             select(EventRow).where(EventRow.debtor_id == debtor_row.id)
             .where(col(EventRow.kind).startswith("compliance.") | col(EventRow.kind).startswith(
-                "note.") | (EventRow.kind == "message.failed"))
-            .order_by(col(EventRow.id).desc()).limit(100))).all()
+                "note.") | col(EventRow.kind).startswith("debtor.")
+                | (EventRow.kind == "message.failed"))
+            .order_by(col(EventRow.id).desc()))).all()
+        retention = await erasure_preview(session, debtor_row, svc.clock.now())
     return await render(request, "admin/debtor.html", {
-        "d": document, "events": events})
+        "d": document, "events": events, "retention": retention, "row": debtor_row,
+        "erased_notice": bool(request.query.get("erased"))})
+
+
+async def erasure_preview(session: Any, debtor: Debtor, now: Any) -> dict[str, Any]:
+    """What erasing this debtor now would keep, by the retention of their contact rules."""
+    from bot import erasure
+
+    assert debtor.id is not None
+    preset, retention = await erasure.retention_for(session, debtor)
+    facts = await erasure.message_facts(session, debtor.id)
+    plan = erasure.retention_plan(facts, retention, now)
+    return {"preset": preset, "contact_log_days": retention.contact_log_days,
+            "conversation_days": retention.conversation_days,
+            "contacts": sum(k is erasure.Keep.CONTACT for k in plan.values()),
+            "whole": sum(k is erasure.Keep.WHOLE for k in plan.values()),
+            "until": erasure.keep_until(facts, plan, retention)}
