@@ -96,11 +96,14 @@ class DateFinding:
     kind: str | None  # the kind of phrase that said it; None when no day is named
     past: list[tuple[int, int]]  # spans naming a past day ("ayer", "el viernes pasado")
     spans: list[tuple[int, int]]  # spans of every future day or period named
+    # A day was refused and another one named: "el viernes no, mejor el lunes".
+    corrected: bool = False
 
 
 # Two spans this close (in characters of the normalised text) are one phrase: "le pago el
 # miércoles" ties the day to the verb, "porque el martes me consignan" does not.
 _NEAR = 4
+_WINDOW = 60  # characters looked back for a refusal before a day ("no puedo pagarle el")
 
 
 def _distance(a: tuple[int, int], b: tuple[int, int]) -> int:
@@ -120,12 +123,18 @@ class DateReader:
     def read(
         self, text: str, tokens: Iterable[str], today: date,
         anchors: Sequence[tuple[int, int]] = (),
+        breaks: Sequence[int] = (),
+        deferrals: Sequence[tuple[int, int]] = (),
     ) -> DateFinding:
         """The day meant, the kind of phrase that said it, and where days are named.
 
         No day gives kind None; a vague period ("next week") gives (None, "next_week").
         `anchors` are the spans of payment verbs: of two days of one kind, the one said
-        next to a payment verb is the day of payment.
+        next to a payment verb is the day of payment. `breaks` are where clauses start (in
+        characters) and `deferrals` the spans of words that put paying off to a day ("hasta",
+        "until"): a day they name is never a refused one.
+        A refused day ("el viernes no puedo", "not friday", "sexta não dá") is no day of
+        payment; of days offered as alternatives ("el 20 o el 21") the latest is meant.
         """
         # Every match: "el viernes no, mejor el lunes" names two days of one kind.
         hits = self.lex.dates.search_all(text, tokens)
@@ -142,24 +151,66 @@ class DateReader:
             elif found is None or found < today:
                 continue
             found_days.append((kind, match, found))
-        # A day inside a longer phrase of another kind is part of it: "hoy domingo" is today.
+        # A day inside a longer phrase is part of it: "hoy domingo" is today, "right now" one.
         outer = [(m.span(), kind) for kind, m, _ in found_days]
         spans: list[tuple[int, int]] = []
-        best: tuple[int, int, int, date | None, str] | None = None
+        kept: list[tuple[str, tuple[int, int], date | None]] = []
+        refused = False
+        best: tuple[int, int, int, date | None, str, tuple[int, int]] | None = None
         for kind, match, found in found_days:
-            if any(k != kind and s[0] <= match.start() and match.end() <= s[1]
-                   and s != match.span() for s, k in outer):
+            if any(s[0] <= match.start() and match.end() <= s[1] and s != match.span()
+                   for s, _k in outer):
                 continue
             spans.append(match.span())
+            if kind not in _VAGUE and self._refused(text, match.span(), breaks, deferrals):
+                refused = True
+                continue
+            kept.append((kind, match.span(), found))
             near = min((_distance(match.span(), a) for a in anchors), default=2)
             # Same kind named twice: the one by the payment verb, else the later one ("el
             # 15 ... o el 20": the later one is usually the fix).
-            key = (_RANK[kind], near, -match.start(), found, kind)
+            key = (_RANK[kind], near, -match.start(), found, kind, match.span())
             if best is None or key[:3] < best[:3]:
                 best = key
         if best is None:
-            return DateFinding(None, None, past, spans)
-        return DateFinding(best[3], best[4], past, spans)
+            return DateFinding(None, None, past, spans, corrected=False)
+        when, kind, _span = self._latest_alternative(text, best[3], best[4], best[5], kept)
+        corrected = refused and when is not None and when > today
+        return DateFinding(when, kind, past, spans, corrected=corrected)
+
+    def _refused(
+        self, text: str, span: tuple[int, int], breaks: Sequence[int],
+        deferrals: Sequence[tuple[int, int]],
+    ) -> bool:
+        """Whether the day at `span` is one the debtor says they cannot pay on."""
+        start, end = span
+        if any(_distance(span, d) < 2 for d in deferrals):
+            return False  # "no puedo hasta el viernes": the day paying is put off to
+        if end not in breaks and self.lex.refused_after.match(text, end) is not None:
+            return True
+        before = self.lex.refused_before.search(text, max(0, start - _WINDOW), start)
+        return before is not None and not any(before.start() < b <= start for b in breaks)
+
+    def _latest_alternative(
+        self, text: str, when: date | None, kind: str, span: tuple[int, int],
+        kept: Sequence[tuple[str, tuple[int, int], date | None]],
+    ) -> tuple[date | None, str, tuple[int, int]]:
+        """Of days offered as alternatives ("el 20 o el 21", "friday or monday"), the latest.
+
+        The latest is the day the debtor can be held to.
+        """
+        changed = True
+        while changed and when is not None:
+            changed = False
+            for other_kind, other, found in kept:
+                if found is None or found <= when or other == span:
+                    continue
+                first, second = (span, other) if span[0] < other[0] else (other, span)
+                between = text[first[1]:second[0]]
+                if self.lex.alternatives.fullmatch(between):
+                    when, kind, span = found, other_kind, other
+                    changed = True
+        return when, kind, span
 
     def _numbers(self, words: Sequence[str]) -> list[int]:
         values: list[int] = []

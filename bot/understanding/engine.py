@@ -74,6 +74,8 @@ _SHORT = 7
 _WINDOW = 120  # characters looked back for a negation or an "if" before a phrase
 # Words a short answer leaves unexplained before a question is off-topic.
 _OFF_TOPIC = 2
+# Words besides the days named that still leave a message a bare day ("el", "sin falta").
+_ONLY_A_DAY = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +89,7 @@ class _Evidence:
     when_kind: str | None
     installments: int | None
     per_period: bool
-    deferred: bool  # "until", "hasta", "só": paying is put off to the day named
+    deferred: bool  # "until", "hasta", "só", or a refused day: paying is put off to the day named
     reason: Reason | None
     said_past: bool  # a past day is named in the clause of a payment verb ("pagó ayer")
     question: bool  # the message asks something ("?")
@@ -96,6 +98,8 @@ class _Evidence:
     uncovered: dict[Intent, int] = field(default_factory=dict)
     # The discount is the condition of paying: "si me hacen descuento pago todo hoy".
     discount_is_condition: bool = False
+    # Next to no words but a day: "el viernes de la semana que viene", "mañana no, pasado".
+    only_a_day: bool = False
 
 
 def _positions(tokens: Sequence[str]) -> list[int]:
@@ -157,6 +161,11 @@ def _installments(lex: Lexicon, text: str, tokens: Iterable[str]) -> int | None:
     for count, _match in lex.fixed_installments.search(text, tokens):
         return count
     return None
+
+
+def _within(a: tuple[int, int], spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether span `a` lies within one of `spans` (or is one)."""
+    return any(b[0] <= a[0] and a[1] <= b[1] for b in spans)
 
 
 def _inside(a: tuple[int, int], spans: Sequence[tuple[int, int]]) -> bool:
@@ -234,7 +243,19 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
     paying_spans = spans.get(Intent.PROMISE_TO_PAY, []) + spans.get(Intent.WILL_PAY_NOW, [])
     deferral_spans = [m.span() for _, m in lex.deferrals.search_all(spaced, token_set)]
     dates = DateReader(lex, NumberParser(lex)).read(
-        spaced, token_set, today, anchors=paying_spans + deferral_spans
+        spaced, token_set, today, anchors=paying_spans + deferral_spans,
+        breaks=break_chars, deferrals=deferral_spans,
+    )
+    # "monday morning": a greeting word inside a day is part of the day.
+    for intent in SOCIAL & scores.keys():
+        if all(_within(span, dates.spans) for span in spans.get(intent, ())):
+            del scores[intent]
+            uncovered.pop(intent, None)
+    # Words outside the days and deferrals named: "el viernes de la semana que viene" is
+    # only a day, an answer to "when will you pay?".
+    outside = sum(
+        1 for start, _ in words
+        if not any(a <= start < b for a, b in [*dates.spans, *deferral_spans])
     )
     # "me despidieron hace un mes, cuando consiga le pago": the past day is about the job.
     said_past = any(_same_clause(p, s, break_chars) for p in dates.past for s in paying_spans)
@@ -251,12 +272,14 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
         when_kind=dates.kind,
         installments=_installments(lex, spaced, token_set),
         per_period=per_period,
-        deferred=bool(deferral_spans),
+        # "el viernes no, mejor el lunes" puts paying off to Monday as "hasta el lunes" does.
+        deferred=bool(deferral_spans) or dates.corrected,
         reason=_pick_reason(lex.reasons.search(spaced, token_set)),
         said_past=said_past,
         question="?" in tokens,
         vetoed=vetoed,
         uncovered=uncovered,
+        only_a_day=outside <= _ONLY_A_DAY,
         discount_is_condition=any(
             lex.conditions.search(spaced, max(0, start - _WINDOW), start) is not None
             for start, _ in spans.get(Intent.REQUEST_DISCOUNT, [])
@@ -325,7 +348,7 @@ def _decide(ev: _Evidence) -> tuple[Intent, float, float]:
         # A named future day turns "I'll pay" into a promise ("half now and half on the
         # 30th" stays a plan).
         bump(Intent.PROMISE_TO_PAY, 3.3)
-    elif future and ev.length <= 4:
+    elif future and (ev.length <= 4 or ev.only_a_day):
         bump(Intent.PROMISE_TO_PAY, 1.5)  # a bare answer: "el viernes", "mañana"
     elif ev.when_kind in _TODAY_KINDS and paying and not splitting:
         bump(Intent.WILL_PAY_NOW, 3.3)

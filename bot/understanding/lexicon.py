@@ -144,6 +144,12 @@ class Lexicon:
     conditions: re.Pattern[str] = re.compile("(?!)")
     # Words that make a payment phrase an assertion no negation before it cancels ("ya").
     unblockable: frozenset[str] = frozenset()
+    # A day refused: a negation right after it ("el viernes no puedo", "sexta não dá") or
+    # right before it in its clause ("not friday", "no puedo pagar hoy").
+    refused_after: re.Pattern[str] = re.compile("(?!)")
+    refused_before: re.Pattern[str] = re.compile("(?!)")
+    # What joins two days offered as alternatives ("el 20 o el 21", "friday or monday").
+    alternatives: re.Pattern[str] = re.compile("(?!)")
 
 
 def _keyer_for(normalizer: Normalizer) -> Any:
@@ -169,6 +175,14 @@ def _edge_regex(
     # a space). After a number: the phrase must start right there.
     # `match(text, pos)` anchors an "after" regex at the position by itself.
     return re.compile(f"(?<= ){body}$" if before else body)
+
+
+def _whole_regex(compiler: PhraseCompiler, phrases: Iterable[str]) -> re.Pattern[str]:
+    """A regex for `fullmatch` on normalised text ("o a mas tardar ") that is one of `phrases`."""
+    sources = [compiler.compile(p).regex for p in phrases]
+    if not sources:
+        return re.compile("(?!)")
+    return re.compile("(?:" + "|".join(sources) + ")")
 
 
 @cache
@@ -248,7 +262,8 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
     sets["month"] = [w for w in months if fold(w, {}) not in shorthand]
     sets["unit"] = list(units)
     for name in ("day_prefix", "month_joiners", "next_words", "this_words", "week_after",
-                 "in_prefix", "next_month_suffix", "day_word_prefix", "from_now", "one"):
+                 "week_lead", "in_prefix", "next_month_suffix", "day_word_prefix", "from_now",
+                 "one"):
         sets[name] = list(dates.get(name, [])) or ["zzznever"]
     sets["money_after"] = list(money.get("after", [])) + list(slang)
     sets["money_before"] = list(money.get("before", [])) or ["zzznever"]
@@ -282,14 +297,16 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
                       "<day_prefix> (<n>|<day_word>) <ord>? <month_joiners>? <month>",
                       "<month> (<n>|<day_word>)", "<num> / <num> (/ <num>)?"],
         "day_next_month": ["<day_prefix>? (<n>|<day_word>) <ord>? <next_month_suffix>"],
-        "weekday_after": ["<weekday> <week_after>", "<week_after> (<this_words>)? <weekday>"],
+        "weekday_after": ["<weekday> <week_after>",
+                          "(<week_after>|<week_lead>) (<this_words>)? <weekday>"],
         "weekday": ["<weekday>"],
         "day_of_month": ["<day_prefix> <num>", "<weekday> <num>", "<day_word_prefix> <day_word>"],
         # "in two weeks", "in a week", "a week from today".
         "in_n": ["<in_prefix> (<n>|<one>) <unit>", "(<n>|<one>) <unit> <from_now>"],
     }
     for kind, phrases in generated.items():
-        for phrase in phrases:
+        # The data may add phrases of a generated kind ("monday morning" is a weekday).
+        for phrase in [*phrases, *dates.get(kind, [])]:
             date_index.add(compiler.compile(phrase), kind)
 
     installments: PhraseIndex[str] = PhraseIndex()
@@ -351,6 +368,9 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
             before=True,
         ),
         unblockable=frozenset(k for w in text.get("unblockable", []) for k in keyer(w)),
+        refused_after=_edge_regex(compiler, dates.get("refused_after", []), before=False),
+        refused_before=_edge_regex(compiler, dates.get("refused_before", []), before=True),
+        alternatives=_whole_regex(compiler, dates.get("alternatives", [])),
         clause_words=frozenset(k for w in text.get("clause_words", []) for k in keyer(w)),
     )
     # Only now is the vocabulary complete: every word the phrases and tables name.

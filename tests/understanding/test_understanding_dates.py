@@ -129,3 +129,80 @@ def test_putting_payment_off_to_a_day_is_a_promise_for_that_day(
 def test_putting_payment_off_without_a_day_is_cant_pay() -> None:
     result = understand("no puedo pagar hasta que consiga trabajo", "es-CO", WED)
     assert result.intent is Intent.CANT_PAY
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "today", "expected"),
+    [("es-CO", "mañana no, pasado mañana", WED, date(2026, 11, 20)),
+     ("es-CO", "el lunes no, el martes", WED, date(2026, 11, 24)),
+     ("es-CL", "hoy no puedo, mañana sí", WED, date(2026, 11, 19)),
+     ("es-CO", "no puedo pagarle hoy, pero el lunes sí", WED, date(2026, 11, 23)),
+     ("en-US", "tomorrow no, friday", WED, date(2026, 11, 20)),
+     ("en-US", "friday won't work, how about monday?", WED, date(2026, 11, 23)),
+     ("pt-BR", "sexta não, segunda", WED, date(2026, 11, 23)),
+     ("pt-BR", "amanhã não, depois de amanhã", WED, date(2026, 11, 20))],
+)
+def test_a_refused_day_gives_way_to_the_day_named_instead(
+    locale: str, text: str, today: date, expected: date
+) -> None:
+    result = understand(text, locale, today)
+    assert (result.intent, result.date) == (Intent.PROMISE_TO_PAY, expected)
+
+
+@pytest.mark.parametrize(
+    ("locale", "text"),
+    [("es-CO", "ahorita no puedo, cuando pueda le pago"),
+     ("en-US", "I can't pay right now, I'll pay as soon as I can"),
+     ("es-CO", "hoy no puedo pagar")],
+)
+def test_now_refused_is_no_payment_now(locale: str, text: str) -> None:
+    result = understand(text, locale, WED)
+    assert (result.intent, result.date) == (Intent.CANT_PAY, None)
+
+
+def test_hoy_no_mas_is_just_today() -> None:
+    result = understand("hoy no más le pago", "es-MX", WED)
+    assert (result.intent, result.date) == (Intent.WILL_PAY_NOW, WED)
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "expected"),
+    [("es-CO", "le pago el viernes o a más tardar el lunes", date(2026, 11, 23)),
+     ("es-CO", "le pago el lunes o el martes", date(2026, 11, 24)),
+     ("es-PE", "el 20 o el 21 le deposito", date(2026, 11, 21)),
+     ("en-US", "I'll pay on the 20th or the 22nd", date(2026, 11, 22)),
+     ("pt-BR", "pago sexta ou no máximo segunda", date(2026, 11, 23))],
+)
+def test_of_days_offered_as_alternatives_the_latest_is_promised(
+    locale: str, text: str, expected: date
+) -> None:
+    result = understand(text, locale, WED)
+    assert (result.intent, result.date) == (Intent.PROMISE_TO_PAY, expected)
+
+
+@pytest.mark.parametrize(
+    ("locale", "text"),
+    [("es-CO", "el viernes de la semana que viene"),
+     ("es-CO", "la semana que viene el viernes le pago"),
+     ("en-US", "I'll pay friday next week"),
+     ("en-US", "next week friday"),
+     ("pt-BR", "semana que vem na sexta eu pago"),
+     ("pt-BR", "pago sexta da outra semana")],
+)
+def test_a_weekday_of_next_week_is_the_one_after_the_coming_one(locale: str, text: str) -> None:
+    result = understand(text, locale, WED)
+    assert (result.intent, result.date) == (Intent.PROMISE_TO_PAY, date(2026, 11, 27))
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "expected"),
+    [("en-US", "by friday at the latest", date(2026, 11, 20)),
+     ("en-US", "monday morning first thing", date(2026, 11, 23)),
+     ("es-MX", "el 30 a más tardar", date(2026, 11, 30)),
+     ("es-CO", "el viernes no le fallo", date(2026, 11, 20))],
+)
+def test_a_bare_day_with_a_deadline_word_is_a_promise(
+    locale: str, text: str, expected: date
+) -> None:
+    result = understand(text, locale, WED)
+    assert (result.intent, result.date) == (Intent.PROMISE_TO_PAY, expected)

@@ -1,4 +1,4 @@
-# ruff: noqa: E501  (a table of messages: one message a line reads best)
+
 """Builds extra3.jsonl: new hand-written messages that probe how days are read.
 
 Written by the rule maintainer in round 3, before measuring and before any rule was changed
@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from build_extra import A, CANT, DISC, OF, P, Row, build, r  # noqa: E402
+from build_extra import CANT, DISC, A, P, Row, build, r
 
 N = "will_pay_now"
 OUT3 = Path(__file__).with_name("extra3.jsonl")
