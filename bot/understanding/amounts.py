@@ -25,6 +25,7 @@ _SEPARATOR_RE = re.compile(r"[.,]")
 _HALF = Decimal("0.5")
 _CENT = Decimal("0.01")
 _WINDOW = 120  # characters looked back for the words before an amount
+_LAST_DAY = 31
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +283,19 @@ class AmountReader:
         return Amount(amount.value, amount.start, amount.end, amount.explicit,
                       amount.cue and not owed, amount.marked, owed, parsed.scale)
 
+    def _not_money_before(self, before: str, parsed: _Parse, first: str) -> bool:
+        """Whether the words before a number make it a day, a time, an id: not money.
+
+        A word that only makes it a day ("the", "el", "dia") does not when it is over 31.
+        """
+        blocked = self.lex.not_money_before.search(before)
+        if blocked is None:
+            return False
+        if first[0].isdigit() and parsed.value > _LAST_DAY:
+            day = self.lex.day_before.search(before)
+            return day is None or day.start() > blocked.start()
+        return True
+
     def _judge_money(
         self, i: int, parsed: _Parse, before: str, end_char: int, first: str
     ) -> Amount | None:
@@ -305,7 +319,7 @@ class AmountReader:
             if self.lex.not_money_before.search(before) is None:
                 return Amount(parsed.value, i, end, True, cue, marked)
             return None
-        if self.lex.not_money_before.search(before) or self._after_is_not_money(parsed.end):
+        if self._not_money_before(before, parsed, first) or self._after_is_not_money(parsed.end):
             return None
         digits = sum(c.isdigit() for c in first) if first[0].isdigit() else 0
         if digits >= 8:

@@ -22,10 +22,10 @@ _PRIORITY = (
     "day_month", "day_next_month", "day_of_month", "in_n", "weekday_after", "weekday",
     "day_after_tomorrow",
     "tomorrow", "end_of_month", "fortnight", "start_of_month", "next_week", "weekend",
-    "next_month", "today", "now",
+    "next_month", "some_days", "today", "now",
 )
-# A period, not a day: the debtor promises but names no day ("next week").
-_VAGUE = frozenset({"next_week", "next_month"})
+# A period, not a day: the debtor promises but names no day ("next week", "en estos días").
+_VAGUE = frozenset({"next_week", "next_month", "some_days"})
 _RANK = {kind: rank for rank, kind in enumerate(_PRIORITY)}
 _DIGITS_RE = re.compile(r"^\d+$")
 
@@ -98,6 +98,8 @@ class DateFinding:
     spans: list[tuple[int, int]]  # spans of every future day or period named
     # A day was refused and another one named: "el viernes no, mejor el lunes".
     corrected: bool = False
+    # Every day named and not refused, with its kind: ("now", span of "orita"), ...
+    days: tuple[tuple[str, tuple[int, int]], ...] = ()
 
 
 # Two spans this close (in characters of the normalised text) are one phrase: "le pago el
@@ -176,7 +178,8 @@ class DateReader:
             return DateFinding(None, None, past, spans, corrected=False)
         when, kind, _span = self._latest_alternative(text, best[3], best[4], best[5], kept)
         corrected = refused and when is not None and when > today
-        return DateFinding(when, kind, past, spans, corrected=corrected)
+        days = tuple((k, s) for k, s, _ in kept)
+        return DateFinding(when, kind, past, spans, corrected=corrected, days=days)
 
     def _refused(
         self, text: str, span: tuple[int, int], breaks: Sequence[int],

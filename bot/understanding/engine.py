@@ -100,6 +100,7 @@ class _Evidence:
     discount_is_condition: bool = False
     # Next to no words but a day: "el viernes de la semana que viene", "mañana no, pasado".
     only_a_day: bool = False
+    day_by_verb: bool = True  # the day is named in the clause of a payment phrase
 
 
 def _positions(tokens: Sequence[str]) -> list[int]:
@@ -259,6 +260,11 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
     )
     # "me despidieron hace un mes, cuando consiga le pago": the past day is about the job.
     said_past = any(_same_clause(p, s, break_chars) for p in dates.past for s in paying_spans)
+    # "ahorita ando sin chamba, cuando pueda le pago": "now" is not when they pay.
+    day_by_verb = any(
+        _same_clause(span, s, break_chars)
+        for kind, span in dates.days if kind == dates.kind for s in paying_spans
+    )
     amounts = AmountReader(lex, tokens, spaced, starts).read()
     # "a week from now" is a day, not a period: a per-period phrase inside a date is none.
     per_period = any(
@@ -280,6 +286,7 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
         vetoed=vetoed,
         uncovered=uncovered,
         only_a_day=outside <= _ONLY_A_DAY,
+        day_by_verb=day_by_verb,
         discount_is_condition=any(
             lex.conditions.search(spaced, max(0, start - _WINDOW), start) is not None
             for start, _ in spans.get(Intent.REQUEST_DISCOUNT, [])
@@ -350,7 +357,7 @@ def _decide(ev: _Evidence) -> tuple[Intent, float, float]:
         bump(Intent.PROMISE_TO_PAY, 3.3)
     elif future and (ev.length <= 4 or ev.only_a_day):
         bump(Intent.PROMISE_TO_PAY, 1.5)  # a bare answer: "el viernes", "mañana"
-    elif ev.when_kind in _TODAY_KINDS and paying and not splitting:
+    elif ev.when_kind in _TODAY_KINDS and paying and not splitting and ev.day_by_verb:
         bump(Intent.WILL_PAY_NOW, 3.3)
     if ev.discount_is_condition and ev.amount is None:
         # Paying in exchange for a discount asks for the discount; with an amount it is an

@@ -27,7 +27,7 @@ DEFAULT_LANGUAGE = "es"
 TIERS = {"decisive": 4, "strong": 3, "medium": 2, "weak": 1}
 DATE_KINDS = (  # the kinds written in the data files; dates.py generates the numeric ones
     "today", "now", "tomorrow", "day_after_tomorrow", "end_of_month", "start_of_month",
-    "fortnight", "next_week", "weekend", "next_month", "past",
+    "fortnight", "next_week", "weekend", "next_month", "some_days", "past",
 )
 
 _LOCALE_RE = re.compile(r"^\s*([A-Za-z]{2,3})(?:[-_]([A-Za-z]{2}|\d{3}))?")
@@ -127,6 +127,9 @@ class Lexicon:
     money_before: re.Pattern[str]
     money_after: re.Pattern[str]
     not_money_before: re.Pattern[str]
+    # Words before a day of the month ("the", "el", "dia"): a number over 31 after them is
+    # no day ("I'll zelle you the 300").
+    day_before: re.Pattern[str]
     not_money_after: re.Pattern[str]
     offer_cue: re.Pattern[str]
     # Before an amount: "ni", "sin", "not even" (no amount at all); "debo", "owe", "paid"
@@ -266,6 +269,11 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
                  "one"):
         sets[name] = list(dates.get(name, [])) or ["zzznever"]
     sets["money_after"] = list(money.get("after", [])) + list(slang)
+    # Words that make the number before them money, not a day: "le pago los 2 mil".
+    sets["money_word"] = [
+        w for w in [*money.get("after", []), *slang, *num.get("scales", {})]
+        if fold(w, {}) not in shorthand and len(keyer(w)) == 1 and keyer(w)[0].isalnum()
+    ] or ["zzznever"]
     sets["money_before"] = list(money.get("before", [])) or ["zzznever"]
     sets["ord"] = list(num.get("ordinal_suffixes", [])) or ["zzznever"]
     compiler = PhraseCompiler(keyer, sets)
@@ -300,7 +308,8 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
         "weekday_after": ["<weekday> <week_after>",
                           "(<week_after>|<week_lead>) (<this_words>)? <weekday>"],
         "weekday": ["<weekday>"],
-        "day_of_month": ["<day_prefix> <num>", "<weekday> <num>", "<day_word_prefix> <day_word>"],
+        "day_of_month": ["<day_prefix> <num> -<money_word>", "<weekday> <num> -<money_word>",
+                         "<day_word_prefix> <day_word> -<money_word>"],
         # "in two weeks", "in a week", "a week from today".
         "in_n": ["<in_prefix> (<n>|<one>) <unit>", "(<n>|<one>) <unit> <from_now>"],
     }
@@ -348,6 +357,10 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
         money_before=_edge_regex(compiler, money.get("before", []), before=True),
         money_after=_edge_regex(compiler, ["<money_after>"], before=False),
         not_money_before=_edge_regex(compiler, not_before, before=True),
+        day_before=_edge_regex(
+            compiler, [*dates.get("day_prefix", []), *dates.get("day_word_prefix", [])],
+            before=True,
+        ),
         not_money_after=_edge_regex(compiler, not_after, before=False),
         # The cue may be two words away from the amount: "puedo dar unos 200 mil", "pagar R$ 50".
         offer_cue=_edge_regex(

@@ -206,3 +206,42 @@ def test_a_bare_day_with_a_deadline_word_is_a_promise(
 ) -> None:
     result = understand(text, locale, WED)
     assert (result.intent, result.date) == (Intent.PROMISE_TO_PAY, expected)
+
+
+@pytest.mark.parametrize(
+    ("locale", "text"),
+    [("es-MX", "en una hora le deposito"), ("en-US", "i'll pay in an hour"),
+     ("pt-BR", "daqui a uma hora eu pago")],
+)
+def test_paying_within_the_hour_is_paying_now_without_a_day(locale: str, text: str) -> None:
+    result = understand(text, locale, WED)
+    assert (result.intent, result.date) == (Intent.WILL_PAY_NOW, None)
+
+
+def test_now_in_a_clause_without_a_payment_is_not_when_they_pay() -> None:
+    result = understand("ahorita ando sin chamba, cuando pueda le pago", "es-MX", WED)
+    assert result.intent is Intent.CANT_PAY
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "amount", "expected"),
+    [("es-MX", "dentro de 4 días le pago los 2 mil", "2000", date(2026, 11, 22)),
+     ("en-US", "i'll zelle you the 300 on the 24th at 9am", "300", date(2026, 11, 24)),
+     ("en-US", "I'll pay 80 tonight around 8", "80", WED)],
+)
+def test_money_and_times_of_day_are_not_days_and_days_are_not_money(
+    locale: str, text: str, amount: str, expected: date
+) -> None:
+    result = understand(text, locale, WED)
+    assert (str(result.amount), result.date) == (amount, expected)
+
+
+@pytest.mark.parametrize(
+    ("locale", "text"),
+    [("es-MX", "orita no tengo, en estos días le deposito"), ("es-CO", "esta semana le pago"),
+     ("en-US", "I'll pay in a few days"), ("pt-BR", "daqui uns dias eu pago"),
+     ("pt-BR", "essa semana eu pago")],
+)
+def test_a_few_days_or_this_week_is_a_promise_without_a_day(locale: str, text: str) -> None:
+    result = understand(text, locale, WED)
+    assert (result.intent, result.date) == (Intent.PROMISE_TO_PAY, None)
