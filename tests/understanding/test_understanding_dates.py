@@ -245,3 +245,39 @@ def test_money_and_times_of_day_are_not_days_and_days_are_not_money(
 def test_a_few_days_or_this_week_is_a_promise_without_a_day(locale: str, text: str) -> None:
     result = understand(text, locale, WED)
     assert (result.intent, result.date) == (Intent.PROMISE_TO_PAY, None)
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "expected"),
+    [("pt-BR", "pro dia 25 tá bom?", date(2026, 11, 25)),
+     ("pt-BR", "pode ser dia 30?", date(2026, 11, 30)),
+     ("pt-BR", "dá pra pagar dia 30?", date(2026, 11, 30)),
+     ("es-CO", "le parece bien el 30?", date(2026, 11, 30)),
+     ("es-CO", "¿puede ser el lunes?", date(2026, 11, 23)),
+     ("en-US", "does the 30th work?", date(2026, 11, 30)),
+     ("en-US", "is friday ok?", date(2026, 11, 20)),
+     ("es-CO", "a partir del 10 le puedo pagar", date(2026, 12, 10))],
+)
+def test_a_day_proposed_as_a_question_is_a_promise_for_that_day(
+    locale: str, text: str, expected: date
+) -> None:
+    result = understand(text, locale, WED)
+    assert (result.intent, result.date) == (Intent.PROMISE_TO_PAY, expected)
+
+
+def test_pode_ser_alone_stays_a_yes() -> None:
+    assert understand("pode ser", "pt-BR", WED).intent is Intent.AFFIRM
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("na quinta-feira da semana que vem", date(2026, 11, 26)),
+     ("pago na 5ª feira", date(2026, 11, 19)),
+     ("pago sexta-feira", date(2026, 11, 20))],
+)
+def test_portuguese_weekdays_with_feira_are_one_word(text: str, expected: date) -> None:
+    assert understand(text, "pt-BR", WED).date == expected
+
+
+def test_a_range_of_counts_is_no_weekday() -> None:
+    assert understand("tenho 2 a 3 boletos", "pt-BR", WED).date is None
