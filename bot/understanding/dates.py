@@ -127,6 +127,7 @@ class DateReader:
         anchors: Sequence[tuple[int, int]] = (),
         breaks: Sequence[int] = (),
         deferrals: Sequence[tuple[int, int]] = (),
+        times: Sequence[tuple[int, int]] = (),
     ) -> DateFinding:
         """The day meant, the kind of phrase that said it, and where days are named.
 
@@ -134,7 +135,8 @@ class DateReader:
         `anchors` are the spans of payment verbs: of two days of one kind, the one said
         next to a payment verb is the day of payment. `breaks` are where clauses start (in
         characters) and `deferrals` the spans of words that put paying off to a day ("hasta",
-        "until"): a day they name is never a refused one.
+        "until"): a day they name is never a refused one. `times` are the spans of times of day
+        ("friday 5pm", "tomorrow by 5"): a number in one is no day of the month.
         A refused day ("el viernes no puedo", "not friday", "sexta não dá") is no day of
         payment; of days offered as alternatives ("el 20 o el 21") the latest is meant.
         """
@@ -147,6 +149,8 @@ class DateReader:
                 continue
             if any(m_start < match.end() and match.start() < m_end for m_start, m_end in past):
                 continue  # "el viernes pasado"
+            if kind == "day_of_month" and self._number_in_time(match, times):
+                continue  # "friday 5pm" is Friday, not the 5th
             found = self._resolve(kind, match.group().split(), today)
             if kind in _VAGUE:
                 found = None  # "la otra semana": a promise, but no day to hold them to
@@ -180,6 +184,13 @@ class DateReader:
         corrected = refused and when is not None and when > today
         days = tuple((k, s) for k, s, _ in kept)
         return DateFinding(when, kind, past, spans, corrected=corrected, days=days)
+
+    @staticmethod
+    def _number_in_time(match: re.Match[str], times: Sequence[tuple[int, int]]) -> bool:
+        """Whether the last word of a day-of-month phrase (its number) is in a time of day."""
+        words = match.group().split()
+        start = match.end() - len(words[-1]) - 1 if words else match.start()
+        return any(a <= start < b for a, b in times)
 
     def _refused(
         self, text: str, span: tuple[int, int], breaks: Sequence[int],

@@ -243,9 +243,10 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
     vetoed = frozenset(i for i in veto_spans if i not in scores)
     paying_spans = spans.get(Intent.PROMISE_TO_PAY, []) + spans.get(Intent.WILL_PAY_NOW, [])
     deferral_spans = [m.span() for _, m in lex.deferrals.search_all(spaced, token_set)]
+    time_spans = [m.span() for _, m in lex.times.search_all(spaced, token_set)]
     dates = DateReader(lex, NumberParser(lex)).read(
         spaced, token_set, today, anchors=paying_spans + deferral_spans,
-        breaks=break_chars, deferrals=deferral_spans,
+        breaks=break_chars, deferrals=deferral_spans, times=time_spans,
     )
     # "monday morning": a greeting word inside a day is part of the day.
     for intent in SOCIAL & scores.keys():
@@ -256,7 +257,7 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
     # only a day, an answer to "when will you pay?".
     outside = sum(
         1 for start, _ in words
-        if not any(a <= start < b for a, b in [*dates.spans, *deferral_spans])
+        if not any(a <= start < b for a, b in [*dates.spans, *deferral_spans, *time_spans])
     )
     # "me despidieron hace un mes, cuando consiga le pago": the past day is about the job.
     said_past = any(_same_clause(p, s, break_chars) for p in dates.past for s in paying_spans)

@@ -118,6 +118,9 @@ class Lexicon:
     per_period: PhraseIndex[str]
     # "no puedo hasta el 30", "can't pay till next month": a day that postpones is a promise.
     deferrals: PhraseIndex[str]
+    # Times of day ("a las 3", "5pm", "às 15h", "tomorrow by 5"): the day stays the same, and
+    # a number in one is no day of the month.
+    times: PhraseIndex[str]
     numbers: NumberWords
     weekdays: Mapping[str, int]
     months: Mapping[str, int]
@@ -331,6 +334,9 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
     deferrals: PhraseIndex[str] = PhraseIndex()
     for phrase in dates.get("deferral", []):
         deferrals.add(compiler.compile(phrase), phrase)
+    times: PhraseIndex[str] = PhraseIndex()
+    for phrase in dates.get("time_of_day", []):
+        times.add(compiler.compile(phrase), phrase)
 
     months_keyed = keyed_map(months)
     weekdays_keyed = keyed_map(weekdays)
@@ -349,6 +355,7 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
         fixed_installments=fixed_installments,
         per_period=per_period,
         deferrals=deferrals,
+        times=times,
         numbers=numbers,
         weekdays=weekdays_keyed,
         months=months_keyed,

@@ -281,3 +281,17 @@ def test_portuguese_weekdays_with_feira_are_one_word(text: str, expected: date) 
 
 def test_a_range_of_counts_is_no_weekday() -> None:
     assert understand("tenho 2 a 3 boletos", "pt-BR", WED).date is None
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "expected"),
+    [("en-US", "friday 5pm I'll pay 100", date(2026, 11, 20)),
+     ("en-US", "tomorrow by 5 i'll pay 60", date(2026, 11, 19)),
+     ("en-US", "I'll pay on the 5th at 5pm", date(2026, 12, 5)),
+     ("es-CO", "el 20 en la tarde", date(2026, 11, 20)),
+     ("es-MX", "el viernes 27 a las 5 le deposito", date(2026, 11, 27)),
+     ("pt-BR", "sexta 27 às 9h eu pago", date(2026, 11, 27))],
+)
+def test_a_time_of_day_leaves_the_day_alone(locale: str, text: str, expected: date) -> None:
+    result = understand(text, locale, WED)
+    assert (result.intent, result.date) == (Intent.PROMISE_TO_PAY, expected)
