@@ -19,14 +19,16 @@ from bot.understanding.lexicon import Lexicon
 
 # Most specific first: an explicit calendar day beats a weekday, which beats "soon".
 _PRIORITY = (
-    "day_month", "day_next_month", "day_of_month", "in_n", "weekday_after", "weekday",
-    "day_after_tomorrow",
-    "tomorrow", "end_of_month", "fortnight", "start_of_month", "next_week", "weekend",
-    "next_month", "some_days", "today", "now",
+    "day_month", "day_next_month", "day_of_month", "first_of_month", "in_a_week", "in_n",
+    "weekday_after", "weekday", "day_after_tomorrow", "tomorrow", "end_of_next_month",
+    "end_of_month", "fortnight", "start_of_month", "next_week", "weekend", "next_month",
+    "some_days", "today", "now",
 )
-# A period, not a day: the debtor promises but names no day ("next week", "en estos días").
-_VAGUE = frozenset({"next_week", "next_month", "some_days"})
+# A period, not a day: the debtor promises but names no day ("next week", "en estos días",
+# "a principios del próximo mes", "el fin de semana": two days, not one).
+_VAGUE = frozenset({"next_week", "next_month", "some_days", "start_of_month", "weekend"})
 _RANK = {kind: rank for rank, kind in enumerate(_PRIORITY)}
+_NOW_KINDS = frozenset({"today", "now"})
 _DIGITS_RE = re.compile(r"^\d+$")
 
 
@@ -128,6 +130,7 @@ class DateReader:
         breaks: Sequence[int] = (),
         deferrals: Sequence[tuple[int, int]] = (),
         times: Sequence[tuple[int, int]] = (),
+        asides: Sequence[tuple[int, int]] = (),
     ) -> DateFinding:
         """The day meant, the kind of phrase that said it, and where days are named.
 
@@ -139,6 +142,9 @@ class DateReader:
         ("friday 5pm", "tomorrow by 5"): a number in one is no day of the month.
         A refused day ("el viernes no puedo", "not friday", "sexta não dá") is no day of
         payment; of days offered as alternatives ("el 20 o el 21") the latest is meant.
+        `asides` are the spans of words that make a day next to them something else than the
+        day promised when another is named: a payday ("me pagan el sábado") or the day of a
+        remainder ("el 15 le pago 100 mil y el 30 lo que falta").
         """
         # Every match: "el viernes no, mejor el lunes" names two days of one kind.
         hits = self.lex.dates.search_all(text, tokens)
@@ -158,32 +164,51 @@ class DateReader:
                 continue
             found_days.append((kind, match, found))
         # A day inside a longer phrase is part of it: "hoy domingo" is today, "right now" one.
-        outer = [(m.span(), kind) for kind, m, _ in found_days]
+        # One day read twice ("on the 30" and "30 th") is one: the first reading stands.
+        outer = [(m.span(), kind, found) for kind, m, found in found_days]
         spans: list[tuple[int, int]] = []
         kept: list[tuple[str, tuple[int, int], date | None]] = []
         refused = False
-        best: tuple[int, int, int, date | None, str, tuple[int, int]] | None = None
         for kind, match, found in found_days:
-            if any(s[0] <= match.start() and match.end() <= s[1] and s != match.span()
-                   for s, _k in outer):
+            start, end = match.span()
+            if any((s[0] <= start and end <= s[1] and s != (start, end))
+                   or (f == found and s[0] < start < s[1] < end) for s, _k, f in outer):
                 continue
             spans.append(match.span())
             if kind not in _VAGUE and self._refused(text, match.span(), breaks, deferrals):
                 refused = True
                 continue
             kept.append((kind, match.span(), found))
-            near = min((_distance(match.span(), a) for a in anchors), default=2)
+        # A payday or a remainder's day gives way to another day, not to "now": "el 5 me
+        # pagan y le pago altiro" promises the 5th.
+        main = [day for day in kept if not self._aside(day[1], asides, breaks)]
+        if all(kind in _NOW_KINDS for kind, _, _ in main):
+            main = kept
+        best: tuple[int, int, int, date | None, str, tuple[int, int]] | None = None
+        for kind, span, found in main:
+            near = min((_distance(span, a) for a in anchors), default=2)
             # Same kind named twice: the one by the payment verb, else the later one ("el
             # 15 ... o el 20": the later one is usually the fix).
-            key = (_RANK[kind], near, -match.start(), found, kind, match.span())
+            key = (_RANK[kind], near, -span[0], found, kind, span)
             if best is None or key[:3] < best[:3]:
                 best = key
         if best is None:
             return DateFinding(None, None, past, spans, corrected=False)
-        when, kind, _span = self._latest_alternative(text, best[3], best[4], best[5], kept)
+        when, kind, _span = self._latest_alternative(text, best[3], best[4], best[5], main)
         corrected = refused and when is not None and when > today
         days = tuple((k, s) for k, s, _ in kept)
         return DateFinding(when, kind, past, spans, corrected=corrected, days=days)
+
+    @staticmethod
+    def _aside(
+        span: tuple[int, int], asides: Sequence[tuple[int, int]], breaks: Sequence[int]
+    ) -> bool:
+        """Whether a payday or a remainder phrase stands right by the day, in its clause."""
+        return any(
+            _distance(span, a) < 2
+            and not any(min(span[0], a[0]) < b <= max(span[0], a[0]) for b in breaks)
+            for a in asides
+        )
 
     @staticmethod
     def _number_in_time(match: re.Match[str], times: Sequence[tuple[int, int]]) -> bool:
@@ -249,6 +274,13 @@ class DateReader:
             return today + timedelta(days=2)
         if kind == "end_of_month":
             return last_day(today.year, today.month)
+        if kind == "end_of_next_month":
+            following = add_months(today.replace(day=1), 1)
+            return last_day(following.year, following.month)
+        if kind == "first_of_month":
+            return day_of_month(today, 1)  # "el primero de mes": the next 1st
+        if kind == "in_a_week":
+            return today + timedelta(days=7)  # "dentro de ocho días" is a week
         if kind == "fortnight":
             return fortnight(today)
         if kind == "start_of_month":

@@ -244,9 +244,10 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
     paying_spans = spans.get(Intent.PROMISE_TO_PAY, []) + spans.get(Intent.WILL_PAY_NOW, [])
     deferral_spans = [m.span() for _, m in lex.deferrals.search_all(spaced, token_set)]
     time_spans = [m.span() for _, m in lex.times.search_all(spaced, token_set)]
+    aside_spans = [m.span() for _, m in lex.asides.search_all(spaced, token_set)]
     dates = DateReader(lex, NumberParser(lex)).read(
         spaced, token_set, today, anchors=paying_spans + deferral_spans,
-        breaks=break_chars, deferrals=deferral_spans, times=time_spans,
+        breaks=break_chars, deferrals=deferral_spans, times=time_spans, asides=aside_spans,
     )
     # "monday morning": a greeting word inside a day is part of the day.
     for intent in SOCIAL & scores.keys():

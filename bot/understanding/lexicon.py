@@ -26,8 +26,9 @@ DEFAULT_LANGUAGE = "es"
 # "decisive" is for what settles a message alone ("ok google ...": not for us).
 TIERS = {"decisive": 4, "strong": 3, "medium": 2, "weak": 1}
 DATE_KINDS = (  # the kinds written in the data files; dates.py generates the numeric ones
-    "today", "now", "tomorrow", "day_after_tomorrow", "end_of_month", "start_of_month",
-    "fortnight", "next_week", "weekend", "next_month", "some_days", "past",
+    "today", "now", "tomorrow", "day_after_tomorrow", "end_of_month", "end_of_next_month",
+    "start_of_month", "first_of_month", "in_a_week", "fortnight", "next_week", "weekend",
+    "next_month", "some_days", "past",
 )
 
 _LOCALE_RE = re.compile(r"^\s*([A-Za-z]{2,3})(?:[-_]([A-Za-z]{2}|\d{3}))?")
@@ -121,6 +122,9 @@ class Lexicon:
     # Times of day ("a las 3", "5pm", "às 15h", "tomorrow by 5"): the day stays the same, and
     # a number in one is no day of the month.
     times: PhraseIndex[str]
+    # A payday ("me pagan el sábado") or a remainder ("y el 30 lo que falta") by a day makes
+    # it no day of payment when another day is named.
+    asides: PhraseIndex[str]
     numbers: NumberWords
     weekdays: Mapping[str, int]
     months: Mapping[str, int]
@@ -337,6 +341,9 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
     times: PhraseIndex[str] = PhraseIndex()
     for phrase in dates.get("time_of_day", []):
         times.add(compiler.compile(phrase), phrase)
+    asides: PhraseIndex[str] = PhraseIndex()
+    for phrase in [*dates.get("payday", []), *dates.get("remainder", [])]:
+        asides.add(compiler.compile(phrase), phrase)
 
     months_keyed = keyed_map(months)
     weekdays_keyed = keyed_map(weekdays)
@@ -356,6 +363,7 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
         per_period=per_period,
         deferrals=deferrals,
         times=times,
+        asides=asides,
         numbers=numbers,
         weekdays=weekdays_keyed,
         months=months_keyed,

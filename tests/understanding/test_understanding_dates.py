@@ -295,3 +295,64 @@ def test_a_range_of_counts_is_no_weekday() -> None:
 def test_a_time_of_day_leaves_the_day_alone(locale: str, text: str, expected: date) -> None:
     result = understand(text, locale, WED)
     assert (result.intent, result.date) == (Intent.PROMISE_TO_PAY, expected)
+
+
+@pytest.mark.parametrize(
+    ("locale", "text"),
+    [("es-CO", "a principios del proximo mes me pongo al dia"),
+     ("en-US", "I'll pay at the beginning of next month"),
+     ("pt-BR", "no início do mês que vem eu pago"),
+     ("es-CO", "el fin de semana le pago"), ("en-US", "this weekend i'll take care of it"),
+     ("pt-BR", "no fim de semana eu pago")],
+)
+def test_the_start_of_a_month_and_a_weekend_are_promises_without_a_day(
+    locale: str, text: str
+) -> None:
+    result = understand(text, locale, WED)
+    assert (result.intent, result.date) == (Intent.PROMISE_TO_PAY, None)
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "expected"),
+    [("es-CO", "el primero de mes le pago", date(2026, 12, 1)),
+     ("en-US", "first of the month i'll pay", date(2026, 12, 1)),
+     ("en-US", "end of next month i'll pay", date(2026, 12, 31)),
+     ("es-MX", "a fin del mes que viene le pago", date(2026, 12, 31)),
+     ("pt-BR", "no fim do mês que vem eu pago", date(2026, 12, 31)),
+     ("es-CO", "dentro de ocho dias le pago", date(2026, 11, 25)),
+     ("es-MX", "en una semanita le pago", date(2026, 11, 25)),
+     ("en-US", "give me 3 days and i'll pay it", date(2026, 11, 21)),
+     ("es-CL", "mañana o pasado le hago la transferencia", date(2026, 11, 20)),
+     ("es-CL", "mañanita temprano le deposito", date(2026, 11, 19)),
+     ("es-CL", "el vienes le pago", date(2026, 11, 20)),
+     ("en-US", "16th works for me, i'll pay then", date(2026, 12, 16))],
+)
+def test_more_ways_of_naming_a_day(locale: str, text: str, expected: date) -> None:
+    result = understand(text, locale, WED)
+    assert (result.intent, result.date) == (Intent.PROMISE_TO_PAY, expected)
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "today", "expected"),
+    [("es-CO", "este viernes no alcanzo, pero el otro viernes si le pago", date(2027, 2, 23),
+      date(2027, 3, 5)),
+     ("es-PE", "el otro miercoles le cancelo, este no", date(2027, 4, 19), date(2027, 4, 28))],
+)
+def test_el_otro_viernes_is_next_weeks_friday(
+    locale: str, text: str, today: date, expected: date
+) -> None:
+    assert understand(text, locale, today).date == expected
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "expected"),
+    [("es-CO", "el 15 le pago 100 mil y el 30 lo q falta", date(2026, 12, 15)),
+     ("en-US", "the 15th i'll pay 100 and the rest on the 30th", date(2026, 12, 15)),
+     ("es-CO", "el domingo le pago, q me pagan el sabado en la noche", date(2026, 11, 22)),
+     ("es-CL", "el 5 me pagan y le pago altiro po", date(2026, 12, 5))],
+)
+def test_a_payday_or_a_remainder_gives_way_to_the_day_of_payment(
+    locale: str, text: str, expected: date
+) -> None:
+    result = understand(text, locale, WED)
+    assert (result.intent, result.date) == (Intent.PROMISE_TO_PAY, expected)
