@@ -80,17 +80,23 @@ class _Parse:
 class AmountReader:
     """Finds the amounts in one normalised text for one lexicon."""
 
-    def __init__(self, lexicon: Lexicon, tokens: list[str], text: str, starts: list[int]) -> None:
+    def __init__(
+        self, lexicon: Lexicon, tokens: list[str], text: str, starts: list[int],
+        breaks: frozenset[int] = frozenset(),
+    ) -> None:
         self.lex = lexicon
         self.words = lexicon.numbers
         self.tokens = tokens
         self.text = text
         self.starts = starts
+        self.breaks = breaks  # indexes of tokens that start a clause
 
     def _char_start(self, index: int) -> int:
         return self.starts[index] if index < len(self.starts) else len(self.text) - 1
 
     def _after_is_not_money(self, index: int) -> bool:
+        if index in self.breaks:
+            return False  # "5x de 200, a primeira dia 10": a comma ends what the number is
         position = self._char_start(index)
         if self.lex.not_money_after.match(self.text, position) is None:
             return False

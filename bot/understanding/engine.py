@@ -267,7 +267,7 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
         _same_clause(span, s, break_chars)
         for kind, span in dates.days if kind == dates.kind for s in paying_spans
     )
-    amounts = AmountReader(lex, tokens, spaced, starts).read()
+    amounts = AmountReader(lex, tokens, spaced, starts, breaks).read()
     # "a week from now" is a day, not a period: a per-period phrase inside a date is none.
     per_period = any(
         not _inside(m.span(), dates.spans) for _, m in lex.per_period.search_all(spaced, token_set)
@@ -327,6 +327,10 @@ def _decide(ev: _Evidence) -> tuple[Intent, float, float]:
         bump(Intent.CANT_PAY, 2.5)
     if ev.amount is not None:
         if ev.per_period or ev.installments is not None:
+            bump(Intent.OFFER_AMOUNT, 3.5)
+        elif ev.discount_is_condition and not scores.get(Intent.ALREADY_PAID):
+            # "tengo 800 mil, si me quita los intereses se los paso el lunes": an amount paid
+            # in exchange for a discount is an offer, with or without a day.
             bump(Intent.OFFER_AMOUNT, 3.5)
         elif future and (paying or ev.amount.cue or (
             ev.amount.explicit and not scores.get(Intent.ALREADY_PAID)
