@@ -365,7 +365,10 @@ def _decide(ev: _Evidence) -> tuple[Intent, float, float]:
         # 30th" stays a plan).
         bump(Intent.PROMISE_TO_PAY, 3.3)
     elif future and (ev.length <= 4 or ev.only_a_day):
-        bump(Intent.PROMISE_TO_PAY, 1.5)  # a bare answer: "el viernes", "mañana"
+        # A bare answer: "el viernes", "mañana"; with a yes or no it answers "when?": "sí
+        # señora, el viernes", "no, el lunes".
+        answered = Intent.AFFIRM in scores or Intent.DENY in scores
+        bump(Intent.PROMISE_TO_PAY, 2.5 if answered else 1.5)
     elif ev.when_kind in _TODAY_KINDS and paying and not splitting and ev.day_by_verb:
         bump(Intent.WILL_PAY_NOW, 3.3)
     if ev.discount_is_condition and ev.amount is None:

@@ -356,3 +356,18 @@ def test_a_payday_or_a_remainder_gives_way_to_the_day_of_payment(
 ) -> None:
     result = understand(text, locale, WED)
     assert (result.intent, result.date) == (Intent.PROMISE_TO_PAY, expected)
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "expected"),
+    [("es-CO", "si señora, el viernes", date(2026, 11, 20)),
+     ("es-MX", "simon, el lunes", date(2026, 11, 23)),
+     ("en-US", "yes, friday", date(2026, 11, 20)),
+     ("pt-BR", "sim, sexta", date(2026, 11, 20)),
+     ("es-CO", "no, el viernes", date(2026, 11, 20))],
+)
+def test_a_yes_or_no_with_a_day_answers_when_they_will_pay(
+    locale: str, text: str, expected: date
+) -> None:
+    result = understand(text, locale, WED)
+    assert (result.intent, result.date) == (Intent.PROMISE_TO_PAY, expected)
