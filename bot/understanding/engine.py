@@ -318,8 +318,9 @@ def _decide(ev: _Evidence) -> tuple[Intent, float, float]:
     if ev.deferred and future:
         paying = max(paying, 2.0)  # "no puedo sino hasta el 30" promises the 30th
     if ev.amount is None and Intent.OFFER_AMOUNT in scores:
-        if future:
-            # "dá pra pagar dia 30?": an offer verb with a day and no amount offers the day.
+        if future and Intent.REQUEST_DISCOUNT not in scores:
+            # "dá pra pagar dia 30?": an offer verb with a day and no amount offers the day
+            # ("y si le pago el lunes, me rebaja algo?" asks for a discount).
             paying = max(paying, scores[Intent.OFFER_AMOUNT])
         scores[Intent.OFFER_AMOUNT] = 1.0  # an offer names an amount
     if ev.reason is not None:
