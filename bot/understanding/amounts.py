@@ -116,8 +116,8 @@ class AmountReader:
             return token not in self.words.only_inside or following in self.words.values or (
                 following in self.words.scales
             )
-        if self.words.scales.get(token) == 1000 and len(token) > 1:
-            return True  # "te doy mil"
+        if self.words.scales.get(token) == 1000 and len(token) > 1 and not token.endswith("s"):
+            return True  # "te doy mil" ("juntando las lucas" is money, but no amount)
         # "medio millón", "a hundred", "a grand", "half a grand": only before a scale.
         return (token in self.words.half or token in self.words.articles) and (
             self._scale_follows(index + 1)

@@ -268,14 +268,20 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
         for kind, span in dates.days if kind == dates.kind for s in paying_spans
     )
     amounts = AmountReader(lex, tokens, spaced, starts, breaks).read()
+    amount = _pick_amount(amounts)
     # "a week from now" is a day, not a period: a per-period phrase inside a date is none.
+    # The period is the amount's, in its clause: in "I get paid every other Friday ..., so
+    # I'll send $275 that day" it is the paycheck's.
+    where = (starts[amount.start], starts[amount.start] + 1) if amount is not None else None
     per_period = any(
-        not _inside(m.span(), dates.spans) for _, m in lex.per_period.search_all(spaced, token_set)
+        not _inside(m.span(), dates.spans)
+        and (where is None or _same_clause(m.span(), where, break_chars))
+        for _, m in lex.per_period.search_all(spaced, token_set)
     )
     return _Evidence(
         scores=scores,
         length=len(tokens),
-        amount=_pick_amount(amounts),
+        amount=amount,
         when=dates.when,
         when_kind=dates.kind,
         installments=_installments(lex, spaced, token_set),
