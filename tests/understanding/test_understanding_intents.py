@@ -264,3 +264,9 @@ def test_la_plata_pasado_manana_is_the_day_after_tomorrow() -> None:
     result = understand("ya juntamos la plata, pasado mañana le depositamos", "es-PE",
                         date(2027, 1, 31))
     assert (result.intent, result.date) == (Intent.PROMISE_TO_PAY, date(2027, 2, 2))
+
+
+def test_sending_the_proof_is_no_payment_now() -> None:
+    result = understand("ayer en la tarde hice el deposito en un agente, ya le mando la foto "
+                        "del voucher", "es-PE", date(2027, 6, 15))
+    assert result.intent is Intent.ALREADY_PAID
