@@ -181,7 +181,8 @@ class DateReader:
             kept.append((kind, match.span(), found))
         # A payday or a remainder's day gives way to another day, not to "now": "el 5 me
         # pagan y le pago altiro" promises the 5th.
-        main = [day for day in kept if not self._aside(day[1], asides, breaks)]
+        aside = self._asides([span for _, span, _ in kept], asides, breaks)
+        main = [day for day in kept if day[1] not in aside]
         if all(kind in _NOW_KINDS for kind, _, _ in main):
             main = kept
         best: tuple[int, int, int, date | None, str, tuple[int, int]] | None = None
@@ -200,15 +201,23 @@ class DateReader:
         return DateFinding(when, kind, past, spans, corrected=corrected, days=days)
 
     @staticmethod
-    def _aside(
-        span: tuple[int, int], asides: Sequence[tuple[int, int]], breaks: Sequence[int]
-    ) -> bool:
-        """Whether a payday or a remainder phrase stands right by the day, in its clause."""
-        return any(
-            _distance(span, a) < 2
-            and not any(min(span[0], a[0]) < b <= max(span[0], a[0]) for b in breaks)
-            for a in asides
-        )
+    def _asides(
+        days: Sequence[tuple[int, int]], asides: Sequence[tuple[int, int]], breaks: Sequence[int]
+    ) -> set[tuple[int, int]]:
+        """The days a payday or remainder phrase is about: the nearest one, in its clause.
+
+        "I'll pay $100 on friday and the rest on the 15th": "the rest" is the 15th's.
+        """
+        marked: set[tuple[int, int]] = set()
+        for a in asides:
+            near = [
+                (max(0, a[0] - d[1], d[0] - a[1]), d) for d in days
+                if _distance(d, a) < 2
+                and not any(min(d[0], a[0]) < b <= max(d[0], a[0]) for b in breaks)
+            ]
+            if near:
+                marked.add(min(near)[1])
+        return marked
 
     @staticmethod
     def _number_in_time(match: re.Match[str], times: Sequence[tuple[int, int]]) -> bool:

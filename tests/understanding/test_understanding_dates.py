@@ -1,6 +1,7 @@
 """The day a debtor promises, in each language's ways of saying it; never before today."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -371,3 +372,8 @@ def test_a_yes_or_no_with_a_day_answers_when_they_will_pay(
 ) -> None:
     result = understand(text, locale, WED)
     assert (result.intent, result.date) == (Intent.PROMISE_TO_PAY, expected)
+
+
+def test_a_remainder_belongs_to_the_day_nearest_it() -> None:
+    result = understand("I'll pay $100 on friday and the rest on the 15th", "en-US", WED)
+    assert (result.amount, result.date) == (Decimal(100), date(2026, 11, 20))
