@@ -207,11 +207,13 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
         veto_spans.setdefault(intent, []).append(match.span())
     scores: dict[Intent, float] = {}
     spans: dict[Intent, list[tuple[int, int]]] = {}
+    long_answers: dict[Intent, list[tuple[float, tuple[int, int]]]] = {}
     for (intent, weight), match in lex.intents.search_all(spaced, token_set):
         span = match.span()
         if any(_same_clause(span, v, break_chars) for v in veto_spans.get(intent, ())):
             continue
         if intent in _SHORT_ANSWER and len(tokens) > _SHORT:
+            long_answers.setdefault(intent, []).append((weight, span))
             continue
         if intent in _BLOCKABLE and _blocked(lex, spaced, match, break_chars):
             continue
@@ -234,6 +236,15 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
             spans.setdefault(intent, []).append(match.span())
     words = [(start, t) for start, t in zip(starts, tokens, strict=True) if t[0].isalpha()
              and not t.startswith("emo_")]
+    content_said = any(i not in SOCIAL for i in scores)
+    for intent, found in long_answers.items():
+        # A long message that is all thanks ("gracias por la paciencia, que Dios le pague"),
+        # or thanks and nothing else of ours ("muchas gracias joven, muy amable de su
+        # parte"), is still thanks.
+        left = sum(1 for start, _ in words if not any(a <= start < b for _, (a, b) in found))
+        if left <= 1 or (intent is Intent.THANKS and not content_said):
+            scores[intent] = max(weight for weight, _ in found)
+            spans.setdefault(intent, []).extend(span for _, span in found)
     uncovered = {
         intent: sum(1 for start, _ in words
                     if not any(a <= start < b for a, b in spans.get(intent, ())))

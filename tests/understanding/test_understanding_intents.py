@@ -270,3 +270,12 @@ def test_sending_the_proof_is_no_payment_now() -> None:
     result = understand("ayer en la tarde hice el deposito en un agente, ya le mando la foto "
                         "del voucher", "es-PE", date(2027, 6, 15))
     assert result.intent is Intent.ALREADY_PAID
+
+
+@pytest.mark.parametrize(
+    ("locale", "text"),
+    [("es-CO", "gracias por la paciencia, que Dios le pague"),
+     ("es-MX", "muchas gracias joven, muy amable de su parte")],
+)
+def test_a_long_message_of_thanks_is_thanks(locale: str, text: str) -> None:
+    assert understand(text, locale, date(2026, 12, 20)).intent is Intent.THANKS
