@@ -377,3 +377,14 @@ def test_a_yes_or_no_with_a_day_answers_when_they_will_pay(
 def test_a_remainder_belongs_to_the_day_nearest_it() -> None:
     result = understand("I'll pay $100 on friday and the rest on the 15th", "en-US", WED)
     assert (result.amount, result.date) == (Decimal(100), date(2026, 11, 20))
+
+
+@pytest.mark.parametrize(
+    ("locale", "text"),
+    [("es-CO", "en cuanto salga del trabajo le pago"),
+     ("en-US", "as soon as I get off work I'll pay"),
+     ("pt-BR", "assim que sair do trabalho eu pago"), ("pt-BR", "mais tarde eu pago")],
+)
+def test_paying_after_work_is_paying_now_without_a_day(locale: str, text: str) -> None:
+    result = understand(text, locale, WED)
+    assert (result.intent, result.date) == (Intent.WILL_PAY_NOW, None)
