@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -29,6 +29,7 @@ _PRIORITY = (
 _VAGUE = frozenset({"next_week", "next_month", "some_days", "start_of_month", "weekend"})
 _RANK = {kind: rank for rank, kind in enumerate(_PRIORITY)}
 _NOW_KINDS = frozenset({"today", "now"})
+_NOT_DAYS = frozenset({"past", "time", "aside"})  # found with the days, but none
 _DIGITS_RE = re.compile(r"^\d+$")
 
 
@@ -102,6 +103,7 @@ class DateFinding:
     corrected: bool = False
     # Every day named and not refused, with its kind: ("now", span of "orita"), ...
     days: tuple[tuple[str, tuple[int, int]], ...] = ()
+    times: list[tuple[int, int]] = field(default_factory=list)  # times of day ("a las 3")
 
 
 # Two spans this close (in characters of the normalised text) are one phrase: "le pago el
@@ -129,8 +131,6 @@ class DateReader:
         anchors: Sequence[tuple[int, int]] = (),
         breaks: Sequence[int] = (),
         deferrals: Sequence[tuple[int, int]] = (),
-        times: Sequence[tuple[int, int]] = (),
-        asides: Sequence[tuple[int, int]] = (),
     ) -> DateFinding:
         """The day meant, the kind of phrase that said it, and where days are named.
 
@@ -138,20 +138,21 @@ class DateReader:
         `anchors` are the spans of payment verbs: of two days of one kind, the one said
         next to a payment verb is the day of payment. `breaks` are where clauses start (in
         characters) and `deferrals` the spans of words that put paying off to a day ("hasta",
-        "until"): a day they name is never a refused one. `times` are the spans of times of day
-        ("friday 5pm", "tomorrow by 5"): a number in one is no day of the month.
+        "until"): a day they name is never a refused one. A number in a time of day ("friday
+        5pm", "tomorrow by 5") is no day of the month.
         A refused day ("el viernes no puedo", "not friday", "sexta não dá") is no day of
         payment; of days offered as alternatives ("el 20 o el 21") the latest is meant.
-        `asides` are the spans of words that make a day next to them something else than the
-        day promised when another is named: a payday ("me pagan el sábado") or the day of a
-        remainder ("el 15 le pago 100 mil y el 30 lo que falta").
+        A payday ("me pagan el sábado") or a remainder ("el 15 le pago 100 mil y el 30 lo que
+        falta") makes the day next to it no day of payment when another day is named.
         """
         # Every match: "el viernes no, mejor el lunes" names two days of one kind.
         hits = self.lex.dates.search_all(text, tokens)
         past = [m.span() for kind, m in hits if kind == "past"]
+        times = [m.span() for kind, m in hits if kind == "time"]
+        asides = [m.span() for kind, m in hits if kind == "aside"]
         found_days: list[tuple[str, re.Match[str], date | None]] = []
         for kind, match in hits:
-            if kind == "past":
+            if kind in _NOT_DAYS:
                 continue
             if any(m_start < match.end() and match.start() < m_end for m_start, m_end in past):
                 continue  # "el viernes pasado"
@@ -194,11 +195,11 @@ class DateReader:
             if best is None or key[:3] < best[:3]:
                 best = key
         if best is None:
-            return DateFinding(None, None, past, spans, corrected=False)
+            return DateFinding(None, None, past, spans, times=times)
         when, kind, _span = self._latest_alternative(text, best[3], best[4], best[5], main)
         corrected = refused and when is not None and when > today
         days = tuple((k, s) for k, s, _ in kept)
-        return DateFinding(when, kind, past, spans, corrected=corrected, days=days)
+        return DateFinding(when, kind, past, spans, corrected, days, times)
 
     @staticmethod
     def _asides(

@@ -76,6 +76,7 @@ _WINDOW = 120  # characters looked back for a negation or an "if" before a phras
 _OFF_TOPIC = 2
 # Words besides the days named that still leave a message a bare day ("el", "sin falta").
 _ONLY_A_DAY = 2
+_BARE = 4  # a message this short with a day is an answer: "el viernes", "mañana"
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,11 +255,10 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
     vetoed = frozenset(i for i in veto_spans if i not in scores)
     paying_spans = spans.get(Intent.PROMISE_TO_PAY, []) + spans.get(Intent.WILL_PAY_NOW, [])
     deferral_spans = [m.span() for _, m in lex.deferrals.search_all(spaced, token_set)]
-    time_spans = [m.span() for _, m in lex.times.search_all(spaced, token_set)]
-    aside_spans = [m.span() for _, m in lex.asides.search_all(spaced, token_set)]
+
     dates = DateReader(lex, NumberParser(lex)).read(
         spaced, token_set, today, anchors=paying_spans + deferral_spans,
-        breaks=break_chars, deferrals=deferral_spans, times=time_spans, asides=aside_spans,
+        breaks=break_chars, deferrals=deferral_spans,
     )
     # "monday morning": a greeting word inside a day is part of the day.
     for intent in SOCIAL & scores.keys():
@@ -267,10 +267,10 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
             uncovered.pop(intent, None)
     # Words outside the days and deferrals named: "el viernes de la semana que viene" is
     # only a day, an answer to "when will you pay?".
-    outside = sum(
-        1 for start, _ in words
-        if not any(a <= start < b for a, b in [*dates.spans, *deferral_spans, *time_spans])
-    )
+    outside = 0
+    if dates.kind is not None and len(tokens) > _BARE:
+        covered = [*dates.spans, *deferral_spans, *dates.times]
+        outside = sum(1 for start, _ in words if not any(a <= start < b for a, b in covered))
     # "me despidieron hace un mes, cuando consiga le pago": the past day is about the job.
     said_past = any(_same_clause(p, s, break_chars) for p in dates.past for s in paying_spans)
     # "ahorita ando sin chamba, cuando pueda le pago": "now" is not when they pay.
@@ -304,7 +304,7 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
         question="?" in tokens,
         vetoed=vetoed,
         uncovered=uncovered,
-        only_a_day=outside <= _ONLY_A_DAY,
+        only_a_day=dates.kind is not None and outside <= _ONLY_A_DAY,
         day_by_verb=day_by_verb,
         discount_is_condition=any(
             lex.conditions.search(spaced, max(0, start - _WINDOW), start) is not None
@@ -382,7 +382,7 @@ def _decide(ev: _Evidence) -> tuple[Intent, float, float]:
         # A named future day turns "I'll pay" into a promise ("half now and half on the
         # 30th" stays a plan).
         bump(Intent.PROMISE_TO_PAY, 3.3)
-    elif future and (ev.length <= 4 or ev.only_a_day):
+    elif future and (ev.length <= _BARE or ev.only_a_day):
         # A bare answer: "el viernes", "mañana"; with a yes or no it answers "when?": "sí
         # señora, el viernes", "no, el lunes".
         answered = Intent.AFFIRM in scores or Intent.DENY in scores

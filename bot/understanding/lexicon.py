@@ -119,12 +119,6 @@ class Lexicon:
     per_period: PhraseIndex[str]
     # "no puedo hasta el 30", "can't pay till next month": a day that postpones is a promise.
     deferrals: PhraseIndex[str]
-    # Times of day ("a las 3", "5pm", "às 15h", "tomorrow by 5"): the day stays the same, and
-    # a number in one is no day of the month.
-    times: PhraseIndex[str]
-    # A payday ("me pagan el sábado") or a remainder ("y el 30 lo que falta") by a day makes
-    # it no day of payment when another day is named.
-    asides: PhraseIndex[str]
     numbers: NumberWords
     weekdays: Mapping[str, int]
     months: Mapping[str, int]
@@ -307,6 +301,13 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
     for kind in DATE_KINDS:
         for phrase in dates.get(kind, []):
             date_index.add(compiler.compile(phrase), kind)
+    # Found with the days, in the same pass: times of day ("a las 3", "5pm": the day stays the
+    # same, and a number in one is no day of the month), and paydays and remainders ("me
+    # pagan el sábado", "y el 30 lo que falta": no day of payment when another is named).
+    for phrase in dates.get("time_of_day", []):
+        date_index.add(compiler.compile(phrase), "time")
+    for phrase in [*dates.get("payday", []), *dates.get("remainder", [])]:
+        date_index.add(compiler.compile(phrase), "aside")
     generated = {
         "day_month": ["(<n>|<day_word>) <ord>? <month_joiners>? <month>",
                       "<day_prefix> (<n>|<day_word>) <ord>? <month_joiners>? <month>",
@@ -338,12 +339,6 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
     deferrals: PhraseIndex[str] = PhraseIndex()
     for phrase in dates.get("deferral", []):
         deferrals.add(compiler.compile(phrase), phrase)
-    times: PhraseIndex[str] = PhraseIndex()
-    for phrase in dates.get("time_of_day", []):
-        times.add(compiler.compile(phrase), phrase)
-    asides: PhraseIndex[str] = PhraseIndex()
-    for phrase in [*dates.get("payday", []), *dates.get("remainder", [])]:
-        asides.add(compiler.compile(phrase), phrase)
 
     months_keyed = keyed_map(months)
     weekdays_keyed = keyed_map(weekdays)
@@ -362,8 +357,6 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
         fixed_installments=fixed_installments,
         per_period=per_period,
         deferrals=deferrals,
-        times=times,
-        asides=asides,
         numbers=numbers,
         weekdays=weekdays_keyed,
         months=months_keyed,
