@@ -388,3 +388,11 @@ def test_a_remainder_belongs_to_the_day_nearest_it() -> None:
 def test_paying_after_work_is_paying_now_without_a_day(locale: str, text: str) -> None:
     result = understand(text, locale, WED)
     assert (result.intent, result.date) == (Intent.WILL_PAY_NOW, None)
+
+
+@pytest.mark.parametrize(
+    ("locale", "text"),
+    [("es-MX", "mañna le deposito"), ("en-US", "2moro i'll pay"), ("en-US", "i'll pay 2mrw")],
+)
+def test_chat_spellings_of_tomorrow(locale: str, text: str) -> None:
+    assert understand(text, locale, WED).date == date(2026, 11, 19)
