@@ -3,7 +3,16 @@
 Each phrase kind ("tomorrow", "weekday", "day_of_month", ...) is data in the language files;
 what day a kind means is here, once for every language. When a message names several days
 the most specific wins ("el lunes 15" is the 15th; "hoy no, el viernes" is Friday), and a
-day said in the past ("el viernes pasado", "ayer") is no date at all.
+day said in the past ("el viernes pasado", "ayer") is no date at all. Then, in this order:
+
+- a refused day is none ("el viernes no puedo, mejor el lunes" is Monday, "ahorita no
+  puedo" is no payment now), and the day named instead is promised as after "hasta";
+- a payday or a remainder's day gives way to another day ("me pagan el sábado", "el 30 lo
+  que falta"), never to "now";
+- of days offered as alternatives ("el 20 o el 21", "friday or monday at the latest") the
+  latest is promised: the day the debtor can be held to;
+- a vague period ("la próxima semana", "a principios de mes", "el fin de semana") is a
+  promise with no day, and a time of day ("a las 3", "5pm") never changes the day.
 """
 
 from __future__ import annotations

@@ -19,12 +19,16 @@ Why rules and not a model, or dateparser alone:
 How a message is read:
 
 1. `text.py` normalises it into tokens (accents, emoji, chat shorthand, misspellings);
-2. `amounts.py`, `dates.py` and the installment and per-period phrases find entities;
+2. `amounts.py`, `dates.py` and the installment and per-period phrases find entities (a
+   per-period phrase counts only in the amount's clause; a day refused, a payday and a
+   remainder's day are no day of payment, see `dates.py`);
 3. the intent phrases of the data files vote with their strength (strong 3, medium 2,
    weak 1), vetoes cancel intents ("todavía no he pagado" is not "already paid");
 4. `_decide` below combines votes and entities with rules that hold in every language (an
-   amount with a future day is a promise; an amount per month is an offer; an amount owed
-   is no offer; a discount named as the condition of paying is a discount request); ties
+   amount with a future day is a promise, unless it is paid per period, in instalments or
+   for a discount, which is an offer; an amount owed is no offer; a discount named as the
+   condition of paying is a discount request; a bare day, or a yes or no with one, answers
+   "when?"; "now" counts only in the clause of a payment verb); ties
    go to the intent the bot must act on first (a payment to check, a dispute and opt-out
    before anything, social words last, off-topic text never);
 5. entities that do not belong to the chosen intent are dropped (an amount the debtor says
