@@ -396,3 +396,17 @@ def test_paying_after_work_is_paying_now_without_a_day(locale: str, text: str) -
 )
 def test_chat_spellings_of_tomorrow(locale: str, text: str) -> None:
     assert understand(text, locale, WED).date == date(2026, 11, 19)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "expected"),
+    [("mi esposo le paga el sábado", Intent.PROMISE_TO_PAY, date(2026, 11, 21)),
+     ("mi hijo le deposita el 15", Intent.PROMISE_TO_PAY, date(2026, 12, 15)),
+     ("mi esposa pagó el viernes", Intent.ALREADY_PAID, None),
+     ("mi hijo le depositó el 15", Intent.ALREADY_PAID, None)],
+)
+def test_someone_else_pays_on_a_day_or_paid_on_one(
+    text: str, intent: Intent, expected: date | None
+) -> None:
+    result = understand(text, "es-MX", WED)
+    assert (result.intent, result.date) == (intent, expected)
