@@ -410,3 +410,20 @@ def test_someone_else_pays_on_a_day_or_paid_on_one(
 ) -> None:
     result = understand(text, "es-MX", WED)
     assert (result.intent, result.date) == (intent, expected)
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "expected"),
+    [("es-CO", "mañana no hay problema, le pago", date(2026, 11, 19)),
+     ("es-CO", "mañana no falla", date(2026, 11, 19)),
+     ("es-PE", "el sábado no hay pierde, le yapeo", date(2026, 11, 21)),
+     ("es-MX", "el lunes no más le deposito", date(2026, 11, 23)),
+     ("en-US", "i'll pay friday no matter what", date(2026, 11, 20)),
+     ("pt-BR", "amanhã não tem erro, pago", date(2026, 11, 19)),
+     ("es-CO", "el lunes sí o sí, no hay falla", date(2026, 11, 23))],
+)
+def test_a_no_that_confirms_a_day_does_not_refuse_it(
+    locale: str, text: str, expected: date
+) -> None:
+    result = understand(text, locale, WED)
+    assert (result.intent, result.date) == (Intent.PROMISE_TO_PAY, expected)
