@@ -113,6 +113,7 @@ class DateFinding:
     # Every day named and not refused, with its kind: ("now", span of "orita"), ...
     days: tuple[tuple[str, tuple[int, int]], ...] = ()
     times: list[tuple[int, int]] = field(default_factory=list)  # times of day ("a las 3")
+    span: tuple[int, int] | None = None  # where the day meant is named
 
 
 # Two spans this close (in characters of the normalised text) are one phrase: "le pago el
@@ -205,10 +206,10 @@ class DateReader:
                 best = key
         if best is None:
             return DateFinding(None, None, past, spans, times=times)
-        when, kind, _span = self._latest_alternative(text, best[3], best[4], best[5], main)
+        when, kind, span = self._latest_alternative(text, best[3], best[4], best[5], main)
         corrected = refused and when is not None and when > today
         days = tuple((k, s) for k, s, _ in kept)
-        return DateFinding(when, kind, past, spans, corrected, days, times)
+        return DateFinding(when, kind, past, spans, corrected, days, times, span)
 
     @staticmethod
     def _asides(

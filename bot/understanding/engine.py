@@ -155,6 +155,27 @@ def _same_clause(a: tuple[int, int], b: tuple[int, int], break_chars: Sequence[i
     return not any(low < c <= high for c in break_chars)
 
 
+def _day_for_paying(
+    day: tuple[int, int], words: Sequence[tuple[int, str]], break_chars: Sequence[int],
+    paying: Sequence[tuple[int, int]], days: Sequence[tuple[int, int]],
+) -> bool:
+    """Whether the day named instead of a refused one is for paying.
+
+    It is in the clause of a payment verb or deferral ("el viernes no, mejor el lunes"), or
+    next to alone in its clause ("hoy no puedo, mañana sí": `words` leaves out the words that
+    go with a day named instead); "hoy no puedo pagar, mañana le aviso" names a day for
+    something else.
+    """
+    if any(_same_clause(day, span, break_chars) for span in paying):
+        return True
+    low = max((b for b in break_chars if b <= day[0]), default=0)
+    high = min((b for b in break_chars if b > day[0]), default=1 << 30)
+    covered = [*days, *paying]
+    left = sum(1 for start, _ in words
+               if low <= start < high and not any(a <= start < b for a, b in covered))
+    return left <= 1
+
+
 def _installments(lex: Lexicon, text: str, tokens: Iterable[str]) -> int | None:
     """The number of payments named ("en 3 cuotas" -> 3), 2 to 120, or None."""
     number = NumberParser(lex)
@@ -275,6 +296,10 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
     if dates.kind is not None and len(tokens) > _BARE:
         covered = [*dates.spans, *deferral_spans, *dates.times]
         outside = sum(1 for start, _ in words if not any(a <= start < b for a, b in covered))
+    corrected = dates.corrected and dates.span is not None and _day_for_paying(
+        dates.span, [w for w in words if w[1] not in lex.instead_words], break_chars,
+        paying_spans + deferral_spans, [*dates.spans, *dates.times],
+    )
     # "me despidieron hace un mes, cuando consiga le pago": the past day is about the job.
     said_past = any(_same_clause(p, s, break_chars) for p in dates.past for s in paying_spans)
     # "ahorita ando sin chamba, cuando pueda le pago": "now" is not when they pay.
@@ -302,7 +327,7 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
         installments=_installments(lex, spaced, token_set),
         per_period=per_period,
         # "el viernes no, mejor el lunes" puts paying off to Monday as "hasta el lunes" does.
-        deferred=bool(deferral_spans) or dates.corrected,
+        deferred=bool(deferral_spans) or corrected,
         reason=_pick_reason(lex.reasons.search(spaced, token_set)),
         said_past=said_past,
         question="?" in tokens,

@@ -154,6 +154,9 @@ class Lexicon:
     refused_before: re.Pattern[str] = re.compile("(?!)")
     # What joins two days offered as alternatives ("el 20 o el 21", "friday or monday").
     alternatives: re.Pattern[str] = re.compile("(?!)")
+    # Words that go with a day named instead of a refused one ("el sábado sí", "saturday
+    # then", "how about monday"): the day is still all that clause says.
+    instead_words: frozenset[str] = frozenset()
 
 
 def _keyer_for(normalizer: Normalizer) -> Any:
@@ -392,6 +395,7 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
         refused_after=_edge_regex(compiler, dates.get("refused_after", []), before=False),
         refused_before=_edge_regex(compiler, dates.get("refused_before", []), before=True),
         alternatives=_whole_regex(compiler, dates.get("alternatives", [])),
+        instead_words=frozenset(k for w in dates.get("instead_words", []) for k in keyer(w)),
         clause_words=frozenset(k for w in text.get("clause_words", []) for k in keyer(w)),
     )
     # Only now is the vocabulary complete: every word the phrases and tables name.

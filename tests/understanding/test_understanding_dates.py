@@ -427,3 +427,21 @@ def test_a_no_that_confirms_a_day_does_not_refuse_it(
 ) -> None:
     result = understand(text, locale, WED)
     assert (result.intent, result.date) == (Intent.PROMISE_TO_PAY, expected)
+
+
+@pytest.mark.parametrize(
+    ("locale", "text"),
+    [("es-CO", "hoy no puedo pagar, mañana le aviso"),
+     ("en-US", "can't pay today, I'll let you know tomorrow"),
+     ("pt-BR", "hoje não consigo, amanhã te aviso")],
+)
+def test_a_day_named_after_a_refused_one_for_something_else_is_no_promise(
+    locale: str, text: str
+) -> None:
+    result = understand(text, locale, WED)
+    assert (result.intent, result.date) == (Intent.CANT_PAY, None)
+
+
+def test_a_day_named_instead_with_a_yes_is_promised() -> None:
+    result = understand("el viernes no me da, el sábado sí", "es-CL", WED)
+    assert (result.intent, result.date) == (Intent.PROMISE_TO_PAY, date(2026, 11, 21))
