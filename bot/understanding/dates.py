@@ -160,20 +160,7 @@ class DateReader:
         past = [m.span() for kind, m in hits if kind == "past"]
         times = [m.span() for kind, m in hits if kind == "time"]
         asides = [m.span() for kind, m in hits if kind == "aside"]
-        found_days: list[tuple[str, re.Match[str], date | None]] = []
-        for kind, match in hits:
-            if kind in _NOT_DAYS:
-                continue
-            if any(m_start < match.end() and match.start() < m_end for m_start, m_end in past):
-                continue  # "el viernes pasado"
-            if kind == "day_of_month" and self._number_in_time(match, times):
-                continue  # "friday 5pm" is Friday, not the 5th
-            found = self._resolve(kind, match.group().split(), today)
-            if kind in _VAGUE:
-                found = None  # "la otra semana": a promise, but no day to hold them to
-            elif found is None or found < today:
-                continue
-            found_days.append((kind, match, found))
+        found_days = self._days(hits, today, past, times)
         # A day inside a longer phrase is part of it: "hoy domingo" is today, "right now" one.
         # One day read twice ("on the 30" and "30 th") is one: the first reading stands.
         outer = [(m.span(), kind, found) for kind, m, found in found_days]
@@ -210,6 +197,27 @@ class DateReader:
         corrected = refused and when is not None and when > today
         days = tuple((k, s) for k, s, _ in kept)
         return DateFinding(when, kind, past, spans, corrected, days, times, span)
+
+    def _days(
+        self, hits: Sequence[tuple[str, re.Match[str]]], today: date,
+        past: Sequence[tuple[int, int]], times: Sequence[tuple[int, int]],
+    ) -> list[tuple[str, re.Match[str], date | None]]:
+        """Every future day or vague period named, with its kind and the day it means."""
+        found_days: list[tuple[str, re.Match[str], date | None]] = []
+        for kind, match in hits:
+            if kind in _NOT_DAYS:
+                continue
+            if any(m_start < match.end() and match.start() < m_end for m_start, m_end in past):
+                continue  # "el viernes pasado"
+            if kind == "day_of_month" and self._number_in_time(match, times):
+                continue  # "friday 5pm" is Friday, not the 5th
+            found = self._resolve(kind, match.group().split(), today)
+            if kind in _VAGUE:
+                found = None  # "la otra semana": a promise, but no day to hold them to
+            elif found is None or found < today:
+                continue
+            found_days.append((kind, match, found))
+        return found_days
 
     @staticmethod
     def _asides(
