@@ -155,6 +155,19 @@ def _same_clause(a: tuple[int, int], b: tuple[int, int], break_chars: Sequence[i
     return not any(low < c <= high for c in break_chars)
 
 
+def _outside(
+    words: Sequence[tuple[int, str]], spans: Sequence[tuple[int, int]], limit: int
+) -> int:
+    """How many words lie outside `spans`, counted up to one more than `limit`."""
+    count = 0
+    for start, _ in words:
+        if not any(a <= start < b for a, b in spans):
+            count += 1
+            if count > limit:
+                break
+    return count
+
+
 def _day_for_paying(
     day: tuple[int, int], words: Sequence[tuple[int, str]], break_chars: Sequence[int],
     paying: Sequence[tuple[int, int]], days: Sequence[tuple[int, int]],
@@ -170,10 +183,7 @@ def _day_for_paying(
         return True
     low = max((b for b in break_chars if b <= day[0]), default=0)
     high = min((b for b in break_chars if b > day[0]), default=1 << 30)
-    covered = [*days, *paying]
-    left = sum(1 for start, _ in words
-               if low <= start < high and not any(a <= start < b for a, b in covered))
-    return left <= 1
+    return _outside([w for w in words if low <= w[0] < high], [*days, *paying], 1) <= 1
 
 
 def _installments(lex: Lexicon, text: str, tokens: Iterable[str]) -> int | None:
@@ -267,8 +277,9 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
         # A long message that is all thanks ("gracias por la paciencia, que Dios le pague"),
         # or thanks and nothing else of ours ("muchas gracias joven, muy amable de su
         # parte"), is still thanks.
-        left = sum(1 for start, _ in words if not any(a <= start < b for _, (a, b) in found))
-        if left <= 1 or (intent is Intent.THANKS and not content_said):
+        if (intent is Intent.THANKS and not content_said) or _outside(
+            words, [span for _, span in found], 1
+        ) <= 1:
             scores[intent] = max(weight for weight, _ in found)
             spans.setdefault(intent, []).extend(span for _, span in found)
     uncovered = {
@@ -294,8 +305,7 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
     # only a day, an answer to "when will you pay?".
     outside = 0
     if dates.kind is not None and len(tokens) > _BARE:
-        covered = [*dates.spans, *deferral_spans, *dates.times]
-        outside = sum(1 for start, _ in words if not any(a <= start < b for a, b in covered))
+        outside = _outside(words, [*dates.spans, *deferral_spans, *dates.times], _ONLY_A_DAY)
     corrected = dates.corrected and dates.span is not None and _day_for_paying(
         dates.span, [w for w in words if w[1] not in lex.instead_words], break_chars,
         paying_spans + deferral_spans, [*dates.spans, *dates.times],
