@@ -8,8 +8,9 @@ Why rules and not a model, or dateparser alone:
   can be traced to a phrase in a data file. When a debtor disputes what the bot did, staff
   can see why ("ya lo cancelé" is "already paid" in Colombia because es_CO.toml says so).
 - Fast: phrases are indexed by their key words and regexes are compiled once, so a message
-  costs a few hundred microseconds (10,000 distinct chat lines take about 3 seconds on a
-  small two-core server, start-up and JSON included).
+  costs a few hundred microseconds (10,000 distinct chat lines take about 3.5 seconds on a
+  small two-core server, JSON and the first compile of each language included; the
+  `recobro understand` command adds about 1.5 seconds of start-up).
   dateparser costs ~3 ms a parse and ~13 ms a search on this machine (10,000 lines would take
   minutes) and misses most of what debtors write ("el viernes", "fin de mes", "dia 20",
   "la quincena"), so dates are rules too; Babel's number parsing trusts the locale over the
