@@ -25,6 +25,7 @@ _SEPARATOR_RE = re.compile(r"[.,]")
 _HALF = Decimal("0.5")
 _CENT = Decimal("0.01")
 _WINDOW = 120  # characters looked back for the words before an amount
+_LAST_DAY = 31
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,17 +80,23 @@ class _Parse:
 class AmountReader:
     """Finds the amounts in one normalised text for one lexicon."""
 
-    def __init__(self, lexicon: Lexicon, tokens: list[str], text: str, starts: list[int]) -> None:
+    def __init__(
+        self, lexicon: Lexicon, tokens: list[str], text: str, starts: list[int],
+        breaks: frozenset[int] = frozenset(),
+    ) -> None:
         self.lex = lexicon
         self.words = lexicon.numbers
         self.tokens = tokens
         self.text = text
         self.starts = starts
+        self.breaks = breaks  # indexes of tokens that start a clause
 
     def _char_start(self, index: int) -> int:
         return self.starts[index] if index < len(self.starts) else len(self.text) - 1
 
     def _after_is_not_money(self, index: int) -> bool:
+        if index in self.breaks:
+            return False  # "5x de 200, a primeira dia 10": a comma ends what the number is
         position = self._char_start(index)
         if self.lex.not_money_after.match(self.text, position) is None:
             return False
@@ -109,8 +116,8 @@ class AmountReader:
             return token not in self.words.only_inside or following in self.words.values or (
                 following in self.words.scales
             )
-        if self.words.scales.get(token) == 1000 and len(token) > 1:
-            return True  # "te doy mil"
+        if self.words.scales.get(token) == 1000 and len(token) > 1 and not token.endswith("s"):
+            return True  # "te doy mil" ("juntando las lucas" is money, but no amount)
         # "medio millón", "a hundred", "a grand", "half a grand": only before a scale.
         return (token in self.words.half or token in self.words.articles) and (
             self._scale_follows(index + 1)
@@ -282,6 +289,19 @@ class AmountReader:
         return Amount(amount.value, amount.start, amount.end, amount.explicit,
                       amount.cue and not owed, amount.marked, owed, parsed.scale)
 
+    def _not_money_before(self, before: str, parsed: _Parse, first: str) -> bool:
+        """Whether the words before a number make it a day, a time, an id: not money.
+
+        A word that only makes it a day ("the", "el", "dia") does not when it is over 31.
+        """
+        blocked = self.lex.not_money_before.search(before)
+        if blocked is None:
+            return False
+        if first[0].isdigit() and parsed.value > _LAST_DAY:
+            day = self.lex.day_before.search(before)
+            return day is None or day.start() > blocked.start()
+        return True
+
     def _judge_money(
         self, i: int, parsed: _Parse, before: str, end_char: int, first: str
     ) -> Amount | None:
@@ -305,7 +325,7 @@ class AmountReader:
             if self.lex.not_money_before.search(before) is None:
                 return Amount(parsed.value, i, end, True, cue, marked)
             return None
-        if self.lex.not_money_before.search(before) or self._after_is_not_money(parsed.end):
+        if self._not_money_before(before, parsed, first) or self._after_is_not_money(parsed.end):
             return None
         digits = sum(c.isdigit() for c in first) if first[0].isdigit() else 0
         if digits >= 8:

@@ -8,8 +8,9 @@ Why rules and not a model, or dateparser alone:
   can be traced to a phrase in a data file. When a debtor disputes what the bot did, staff
   can see why ("ya lo cancelé" is "already paid" in Colombia because es_CO.toml says so).
 - Fast: phrases are indexed by their key words and regexes are compiled once, so a message
-  costs a few hundred microseconds (10,000 distinct chat lines take about 3 seconds on a
-  small two-core server, start-up and JSON included).
+  costs a few hundred microseconds (10,000 distinct chat lines take about 3.5 seconds on a
+  small two-core server, JSON and the first compile of each language included; the
+  `recobro understand` command adds about 1.5 seconds of start-up).
   dateparser costs ~3 ms a parse and ~13 ms a search on this machine (10,000 lines would take
   minutes) and misses most of what debtors write ("el viernes", "fin de mes", "dia 20",
   "la quincena"), so dates are rules too; Babel's number parsing trusts the locale over the
@@ -19,12 +20,16 @@ Why rules and not a model, or dateparser alone:
 How a message is read:
 
 1. `text.py` normalises it into tokens (accents, emoji, chat shorthand, misspellings);
-2. `amounts.py`, `dates.py` and the installment and per-period phrases find entities;
+2. `amounts.py`, `dates.py` and the installment and per-period phrases find entities (a
+   per-period phrase counts only in the amount's clause; a day refused, a payday and a
+   remainder's day are no day of payment, see `dates.py`);
 3. the intent phrases of the data files vote with their strength (strong 3, medium 2,
    weak 1), vetoes cancel intents ("todavía no he pagado" is not "already paid");
 4. `_decide` below combines votes and entities with rules that hold in every language (an
-   amount with a future day is a promise; an amount per month is an offer; an amount owed
-   is no offer; a discount named as the condition of paying is a discount request); ties
+   amount with a future day is a promise, unless it is paid per period, in instalments or
+   for a discount, which is an offer; an amount owed is no offer; a discount named as the
+   condition of paying is a discount request; a bare day, or a yes or no with one, answers
+   "when?"; "now" counts only in the clause of a payment verb); ties
    go to the intent the bot must act on first (a payment to check, a dispute and opt-out
    before anything, social words last, off-topic text never);
 5. entities that do not belong to the chosen intent are dropped (an amount the debtor says
@@ -74,6 +79,9 @@ _SHORT = 7
 _WINDOW = 120  # characters looked back for a negation or an "if" before a phrase
 # Words a short answer leaves unexplained before a question is off-topic.
 _OFF_TOPIC = 2
+# Words besides the days named that still leave a message a bare day ("el", "sin falta").
+_ONLY_A_DAY = 2
+_BARE = 4  # a message this short with a day is an answer: "el viernes", "mañana"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +95,7 @@ class _Evidence:
     when_kind: str | None
     installments: int | None
     per_period: bool
-    deferred: bool  # "until", "hasta", "só": paying is put off to the day named
+    deferred: bool  # "until", "hasta", "só", or a refused day: paying is put off to the day named
     reason: Reason | None
     said_past: bool  # a past day is named in the clause of a payment verb ("pagó ayer")
     question: bool  # the message asks something ("?")
@@ -96,6 +104,9 @@ class _Evidence:
     uncovered: dict[Intent, int] = field(default_factory=dict)
     # The discount is the condition of paying: "si me hacen descuento pago todo hoy".
     discount_is_condition: bool = False
+    # Next to no words but a day: "el viernes de la semana que viene", "mañana no, pasado".
+    only_a_day: bool = False
+    day_by_verb: bool = True  # the day is named in the clause of a payment phrase
 
 
 def _positions(tokens: Sequence[str]) -> list[int]:
@@ -145,6 +156,37 @@ def _same_clause(a: tuple[int, int], b: tuple[int, int], break_chars: Sequence[i
     return not any(low < c <= high for c in break_chars)
 
 
+def _outside(
+    words: Sequence[tuple[int, str]], spans: Sequence[tuple[int, int]], limit: int
+) -> int:
+    """How many words lie outside `spans`, counted up to one more than `limit`."""
+    count = 0
+    for start, _ in words:
+        if not any(a <= start < b for a, b in spans):
+            count += 1
+            if count > limit:
+                break
+    return count
+
+
+def _day_for_paying(
+    day: tuple[int, int], words: Sequence[tuple[int, str]], break_chars: Sequence[int],
+    paying: Sequence[tuple[int, int]], days: Sequence[tuple[int, int]],
+) -> bool:
+    """Whether the day named instead of a refused one is for paying.
+
+    It is in the clause of a payment verb or deferral ("el viernes no, mejor el lunes"), or
+    next to alone in its clause ("hoy no puedo, mañana sí": `words` leaves out the words that
+    go with a day named instead); "hoy no puedo pagar, mañana le aviso" names a day for
+    something else.
+    """
+    if any(_same_clause(day, span, break_chars) for span in paying):
+        return True
+    low = max((b for b in break_chars if b <= day[0]), default=0)
+    high = min((b for b in break_chars if b > day[0]), default=1 << 30)
+    return _outside([w for w in words if low <= w[0] < high], [*days, *paying], 1) <= 1
+
+
 def _installments(lex: Lexicon, text: str, tokens: Iterable[str]) -> int | None:
     """The number of payments named ("en 3 cuotas" -> 3), 2 to 120, or None."""
     number = NumberParser(lex)
@@ -157,6 +199,11 @@ def _installments(lex: Lexicon, text: str, tokens: Iterable[str]) -> int | None:
     for count, _match in lex.fixed_installments.search(text, tokens):
         return count
     return None
+
+
+def _within(a: tuple[int, int], spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether span `a` lies within one of `spans` (or is one)."""
+    return any(b[0] <= a[0] and a[1] <= b[1] for b in spans)
 
 
 def _inside(a: tuple[int, int], spans: Sequence[tuple[int, int]]) -> bool:
@@ -197,11 +244,13 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
         veto_spans.setdefault(intent, []).append(match.span())
     scores: dict[Intent, float] = {}
     spans: dict[Intent, list[tuple[int, int]]] = {}
+    long_answers: dict[Intent, list[tuple[float, tuple[int, int]]]] = {}
     for (intent, weight), match in lex.intents.search_all(spaced, token_set):
         span = match.span()
         if any(_same_clause(span, v, break_chars) for v in veto_spans.get(intent, ())):
             continue
         if intent in _SHORT_ANSWER and len(tokens) > _SHORT:
+            long_answers.setdefault(intent, []).append((weight, span))
             continue
         if intent in _BLOCKABLE and _blocked(lex, spaced, match, break_chars):
             continue
@@ -224,6 +273,16 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
             spans.setdefault(intent, []).append(match.span())
     words = [(start, t) for start, t in zip(starts, tokens, strict=True) if t[0].isalpha()
              and not t.startswith("emo_")]
+    content_said = any(i not in SOCIAL for i in scores)
+    for intent, found in long_answers.items():
+        # A long message that is all thanks ("gracias por la paciencia, que Dios le pague"),
+        # or thanks and nothing else of ours ("muchas gracias joven, muy amable de su
+        # parte"), is still thanks.
+        if (intent is Intent.THANKS and not content_said) or _outside(
+            words, [span for _, span in found], 1
+        ) <= 1:
+            scores[intent] = max(weight for weight, _ in found)
+            spans.setdefault(intent, []).extend(span for _, span in found)
     uncovered = {
         intent: sum(1 for start, _ in words
                     if not any(a <= start < b for a, b in spans.get(intent, ())))
@@ -233,30 +292,60 @@ def _gather(lex: Lexicon, text: str, today: date) -> _Evidence | None:
     vetoed = frozenset(i for i in veto_spans if i not in scores)
     paying_spans = spans.get(Intent.PROMISE_TO_PAY, []) + spans.get(Intent.WILL_PAY_NOW, [])
     deferral_spans = [m.span() for _, m in lex.deferrals.search_all(spaced, token_set)]
+
     dates = DateReader(lex, NumberParser(lex)).read(
-        spaced, token_set, today, anchors=paying_spans + deferral_spans
+        spaced, token_set, today, anchors=paying_spans + deferral_spans,
+        breaks=break_chars, deferrals=deferral_spans,
+    )
+    # "monday morning": a greeting word inside a day is part of the day.
+    for intent in SOCIAL & scores.keys():
+        if all(_within(span, dates.spans) for span in spans.get(intent, ())):
+            del scores[intent]
+            uncovered.pop(intent, None)
+    # Words outside the days and deferrals named: "el viernes de la semana que viene" is
+    # only a day, an answer to "when will you pay?".
+    outside = 0
+    if dates.kind is not None and len(tokens) > _BARE:
+        outside = _outside(words, [*dates.spans, *deferral_spans, *dates.times], _ONLY_A_DAY)
+    corrected = dates.corrected and dates.span is not None and _day_for_paying(
+        dates.span, [w for w in words if w[1] not in lex.instead_words], break_chars,
+        paying_spans + deferral_spans, [*dates.spans, *dates.times],
     )
     # "me despidieron hace un mes, cuando consiga le pago": the past day is about the job.
     said_past = any(_same_clause(p, s, break_chars) for p in dates.past for s in paying_spans)
-    amounts = AmountReader(lex, tokens, spaced, starts).read()
+    # "ahorita ando sin chamba, cuando pueda le pago": "now" is not when they pay.
+    day_by_verb = any(
+        _same_clause(span, s, break_chars)
+        for kind, span in dates.days if kind == dates.kind for s in paying_spans
+    )
+    amounts = AmountReader(lex, tokens, spaced, starts, breaks).read()
+    amount = _pick_amount(amounts)
     # "a week from now" is a day, not a period: a per-period phrase inside a date is none.
+    # The period is the amount's, in its clause: in "I get paid every other Friday ..., so
+    # I'll send $275 that day" it is the paycheck's.
+    where = (starts[amount.start], starts[amount.start] + 1) if amount is not None else None
     per_period = any(
-        not _inside(m.span(), dates.spans) for _, m in lex.per_period.search_all(spaced, token_set)
+        not _inside(m.span(), dates.spans)
+        and (where is None or _same_clause(m.span(), where, break_chars))
+        for _, m in lex.per_period.search_all(spaced, token_set)
     )
     return _Evidence(
         scores=scores,
         length=len(tokens),
-        amount=_pick_amount(amounts),
+        amount=amount,
         when=dates.when,
         when_kind=dates.kind,
         installments=_installments(lex, spaced, token_set),
         per_period=per_period,
-        deferred=bool(deferral_spans),
+        # "el viernes no, mejor el lunes" puts paying off to Monday as "hasta el lunes" does.
+        deferred=bool(deferral_spans) or corrected,
         reason=_pick_reason(lex.reasons.search(spaced, token_set)),
         said_past=said_past,
         question="?" in tokens,
         vetoed=vetoed,
         uncovered=uncovered,
+        only_a_day=dates.kind is not None and outside <= _ONLY_A_DAY,
+        day_by_verb=day_by_verb,
         discount_is_condition=any(
             lex.conditions.search(spaced, max(0, start - _WINDOW), start) is not None
             for start, _ in spans.get(Intent.REQUEST_DISCOUNT, [])
@@ -286,12 +375,20 @@ def _decide(ev: _Evidence) -> tuple[Intent, float, float]:
     if ev.deferred and future:
         paying = max(paying, 2.0)  # "no puedo sino hasta el 30" promises the 30th
     if ev.amount is None and Intent.OFFER_AMOUNT in scores:
+        if future and Intent.REQUEST_DISCOUNT not in scores:
+            # "dá pra pagar dia 30?": an offer verb with a day and no amount offers the day
+            # ("y si le pago el lunes, me rebaja algo?" asks for a discount).
+            paying = max(paying, scores[Intent.OFFER_AMOUNT])
         scores[Intent.OFFER_AMOUNT] = 1.0  # an offer names an amount
     if ev.reason is not None:
         # A hardship story outweighs a vague "I'll pay when I can", not a dated promise.
         bump(Intent.CANT_PAY, 2.5)
     if ev.amount is not None:
         if ev.per_period or ev.installments is not None:
+            bump(Intent.OFFER_AMOUNT, 3.5)
+        elif ev.discount_is_condition and not scores.get(Intent.ALREADY_PAID):
+            # "tengo 800 mil, si me quita los intereses se los paso el lunes": an amount paid
+            # in exchange for a discount is an offer, with or without a day.
             bump(Intent.OFFER_AMOUNT, 3.5)
         elif future and (paying or ev.amount.cue or (
             ev.amount.explicit and not scores.get(Intent.ALREADY_PAID)
@@ -325,9 +422,12 @@ def _decide(ev: _Evidence) -> tuple[Intent, float, float]:
         # A named future day turns "I'll pay" into a promise ("half now and half on the
         # 30th" stays a plan).
         bump(Intent.PROMISE_TO_PAY, 3.3)
-    elif future and ev.length <= 4:
-        bump(Intent.PROMISE_TO_PAY, 1.5)  # a bare answer: "el viernes", "mañana"
-    elif ev.when_kind in _TODAY_KINDS and paying and not splitting:
+    elif future and (ev.length <= _BARE or ev.only_a_day):
+        # A bare answer: "el viernes", "mañana"; with a yes or no it answers "when?": "sí
+        # señora, el viernes", "no, el lunes".
+        answered = Intent.AFFIRM in scores or Intent.DENY in scores
+        bump(Intent.PROMISE_TO_PAY, 2.5 if answered else 1.5)
+    elif ev.when_kind in _TODAY_KINDS and paying and not splitting and ev.day_by_verb:
         bump(Intent.WILL_PAY_NOW, 3.3)
     if ev.discount_is_condition and ev.amount is None:
         # Paying in exchange for a discount asks for the discount; with an amount it is an

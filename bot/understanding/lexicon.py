@@ -26,8 +26,9 @@ DEFAULT_LANGUAGE = "es"
 # "decisive" is for what settles a message alone ("ok google ...": not for us).
 TIERS = {"decisive": 4, "strong": 3, "medium": 2, "weak": 1}
 DATE_KINDS = (  # the kinds written in the data files; dates.py generates the numeric ones
-    "today", "now", "tomorrow", "day_after_tomorrow", "end_of_month", "start_of_month",
-    "fortnight", "next_week", "weekend", "next_month", "past",
+    "today", "now", "tomorrow", "day_after_tomorrow", "end_of_month", "end_of_next_month",
+    "start_of_month", "first_of_month", "in_a_week", "fortnight", "next_week", "weekend",
+    "next_month", "some_days", "past",
 )
 
 _LOCALE_RE = re.compile(r"^\s*([A-Za-z]{2,3})(?:[-_]([A-Za-z]{2}|\d{3}))?")
@@ -127,6 +128,9 @@ class Lexicon:
     money_before: re.Pattern[str]
     money_after: re.Pattern[str]
     not_money_before: re.Pattern[str]
+    # Words before a day of the month ("the", "el", "dia"): a number over 31 after them is
+    # no day ("I'll zelle you the 300").
+    day_before: re.Pattern[str]
     not_money_after: re.Pattern[str]
     offer_cue: re.Pattern[str]
     # Before an amount: "ni", "sin", "not even" (no amount at all); "debo", "owe", "paid"
@@ -144,6 +148,15 @@ class Lexicon:
     conditions: re.Pattern[str] = re.compile("(?!)")
     # Words that make a payment phrase an assertion no negation before it cancels ("ya").
     unblockable: frozenset[str] = frozenset()
+    # A day refused: a negation right after it ("el viernes no puedo", "sexta não dá") or
+    # right before it in its clause ("not friday", "no puedo pagar hoy").
+    refused_after: re.Pattern[str] = re.compile("(?!)")
+    refused_before: re.Pattern[str] = re.compile("(?!)")
+    # What joins two days offered as alternatives ("el 20 o el 21", "friday or monday").
+    alternatives: re.Pattern[str] = re.compile("(?!)")
+    # Words that go with a day named instead of a refused one ("el sábado sí", "saturday
+    # then", "how about monday"): the day is still all that clause says.
+    instead_words: frozenset[str] = frozenset()
 
 
 def _keyer_for(normalizer: Normalizer) -> Any:
@@ -169,6 +182,14 @@ def _edge_regex(
     # a space). After a number: the phrase must start right there.
     # `match(text, pos)` anchors an "after" regex at the position by itself.
     return re.compile(f"(?<= ){body}$" if before else body)
+
+
+def _whole_regex(compiler: PhraseCompiler, phrases: Iterable[str]) -> re.Pattern[str]:
+    """A regex for `fullmatch` on normalised text ("o a mas tardar ") that is one of `phrases`."""
+    sources = [compiler.compile(p).regex for p in phrases]
+    if not sources:
+        return re.compile("(?!)")
+    return re.compile("(?:" + "|".join(sources) + ")")
 
 
 @cache
@@ -248,9 +269,15 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
     sets["month"] = [w for w in months if fold(w, {}) not in shorthand]
     sets["unit"] = list(units)
     for name in ("day_prefix", "month_joiners", "next_words", "this_words", "week_after",
-                 "in_prefix", "next_month_suffix", "day_word_prefix", "from_now", "one"):
+                 "week_lead", "in_prefix", "next_month_suffix", "day_word_prefix", "from_now",
+                 "one"):
         sets[name] = list(dates.get(name, [])) or ["zzznever"]
     sets["money_after"] = list(money.get("after", [])) + list(slang)
+    # Words that make the number before them money, not a day: "le pago los 2 mil".
+    sets["money_word"] = [
+        w for w in [*money.get("after", []), *slang, *num.get("scales", {})]
+        if fold(w, {}) not in shorthand and len(keyer(w)) == 1 and keyer(w)[0].isalnum()
+    ] or ["zzznever"]
     sets["money_before"] = list(money.get("before", [])) or ["zzznever"]
     sets["ord"] = list(num.get("ordinal_suffixes", [])) or ["zzznever"]
     compiler = PhraseCompiler(keyer, sets)
@@ -277,19 +304,29 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
     for kind in DATE_KINDS:
         for phrase in dates.get(kind, []):
             date_index.add(compiler.compile(phrase), kind)
+    # Found with the days, in the same pass: times of day ("a las 3", "5pm": the day stays the
+    # same, and a number in one is no day of the month), and paydays and remainders ("me
+    # pagan el sábado", "y el 30 lo que falta": no day of payment when another is named).
+    for phrase in dates.get("time_of_day", []):
+        date_index.add(compiler.compile(phrase), "time")
+    for phrase in [*dates.get("payday", []), *dates.get("remainder", [])]:
+        date_index.add(compiler.compile(phrase), "aside")
     generated = {
         "day_month": ["(<n>|<day_word>) <ord>? <month_joiners>? <month>",
                       "<day_prefix> (<n>|<day_word>) <ord>? <month_joiners>? <month>",
                       "<month> (<n>|<day_word>)", "<num> / <num> (/ <num>)?"],
         "day_next_month": ["<day_prefix>? (<n>|<day_word>) <ord>? <next_month_suffix>"],
-        "weekday_after": ["<weekday> <week_after>", "<week_after> (<this_words>)? <weekday>"],
+        "weekday_after": ["<weekday> <week_after>",
+                          "(<week_after>|<week_lead>) (<this_words>)? <weekday>"],
         "weekday": ["<weekday>"],
-        "day_of_month": ["<day_prefix> <num>", "<weekday> <num>", "<day_word_prefix> <day_word>"],
+        "day_of_month": ["<day_prefix> <num> -<money_word>", "<weekday> <num> -<money_word>",
+                         "<day_word_prefix> <day_word> -<money_word>"],
         # "in two weeks", "in a week", "a week from today".
         "in_n": ["<in_prefix> (<n>|<one>) <unit>", "(<n>|<one>) <unit> <from_now>"],
     }
     for kind, phrases in generated.items():
-        for phrase in phrases:
+        # The data may add phrases of a generated kind ("monday morning" is a weekday).
+        for phrase in [*phrases, *dates.get(kind, [])]:
             date_index.add(compiler.compile(phrase), kind)
 
     installments: PhraseIndex[str] = PhraseIndex()
@@ -331,6 +368,10 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
         money_before=_edge_regex(compiler, money.get("before", []), before=True),
         money_after=_edge_regex(compiler, ["<money_after>"], before=False),
         not_money_before=_edge_regex(compiler, not_before, before=True),
+        day_before=_edge_regex(
+            compiler, [*dates.get("day_prefix", []), *dates.get("day_word_prefix", [])],
+            before=True,
+        ),
         not_money_after=_edge_regex(compiler, not_after, before=False),
         # The cue may be two words away from the amount: "puedo dar unos 200 mil", "pagar R$ 50".
         offer_cue=_edge_regex(
@@ -351,6 +392,10 @@ def lexicon_for(language: str, region: str | None) -> Lexicon:
             before=True,
         ),
         unblockable=frozenset(k for w in text.get("unblockable", []) for k in keyer(w)),
+        refused_after=_edge_regex(compiler, dates.get("refused_after", []), before=False),
+        refused_before=_edge_regex(compiler, dates.get("refused_before", []), before=True),
+        alternatives=_whole_regex(compiler, dates.get("alternatives", [])),
+        instead_words=frozenset(k for w in dates.get("instead_words", []) for k in keyer(w)),
         clause_words=frozenset(k for w in text.get("clause_words", []) for k in keyer(w)),
     )
     # Only now is the vocabulary complete: every word the phrases and tables name.

@@ -12,7 +12,8 @@ the normalised text (see `text.py`):
                   <any> any one token
     !word         the next item does not come right after `word` ("!la manana"); `!<name>`
                   does the same for each one-word phrase of a set, `!<num>` for a number
-    -word         the next token is not `word` ("dia -<num>": "dia" not before a number)
+    -word         the next token is not `word` ("dia -<num>": "dia" not before a number);
+                  `-<name>` refuses each one-word phrase of a set
     $ % ? / :     those symbols as tokens ("?" standing alone is a question mark)
 
 Phrases are indexed by a word they cannot match without, so a message is only tried
@@ -116,6 +117,10 @@ class PhraseCompiler:
             # "dia -<num>": the next token is not a number (nor that word).
             if token == "-<num>":
                 return _Compiled(r"(?!\d)", None)
+            if token.startswith("-<") and token.endswith(">"):
+                words = self._set_words(token[2:-1], phrase)
+                body = "|".join(re.escape(w) for w in sorted(words))
+                return _Compiled(f"(?!(?:{body}) )" if body else "", None)
             keyed = self._keyer(token[1:])
             return _Compiled(f"(?!{re.escape(' '.join(keyed))} )", None)
         if token.startswith("!<") and token.endswith(">"):
@@ -148,15 +153,20 @@ class PhraseCompiler:
         """Lookbehinds refusing each word of a set (or any number) right before."""
         if name == "num":
             return r"(?<!\d )"
+        words = self._set_words(name, phrase)
+        return "".join(f"(?<! {re.escape(w)} )" for w in sorted(words))
+
+    def _set_words(self, name: str, phrase: str) -> set[str]:
+        """The keyed words of a set of one-word phrases (for `!<name>` and `-<name>`)."""
         if name not in self._sets:
             raise PhraseError(f"unknown set <{name}> in phrase {phrase!r}")
         words: set[str] = set()
         for entry in self._sets[name]:
             keyed = self._keyer(entry)
             if len(keyed) != 1 or not keyed[0].isalnum():
-                raise PhraseError(f"!<{name}> in {phrase!r}: the set must hold single words")
+                raise PhraseError(f"<{name}> in {phrase!r}: the set must hold single words")
             words.add(keyed[0])
-        return "".join(f"(?<! {re.escape(w)} )" for w in sorted(words))
+        return words
 
     def _alternatives(self, phrases: Iterable[str]) -> _Compiled:
         compiled = [self.compile(p) for p in phrases]

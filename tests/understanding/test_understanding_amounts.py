@@ -123,3 +123,42 @@ def test_an_amount_already_paid_is_not_kept() -> None:
     result = understand("ya le transferí los 200 mil ayer", "es-CO", TODAY)
     assert result.intent is Intent.ALREADY_PAID
     assert result.amount is None and result.recurring is None
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "amount", "installments"),
+    [("es-CO", "tengo 800 mil, si me quita los intereses se los paso el lunes", "800000", None),
+     ("en-US", "i have $600 for you monday if you can waive the late fees", "600", None),
+     ("es-PE", "le propongo 5 armadas de 200 soles, la primera el 15", "200", 5),
+     ("es-PE", "le pago 300 soles cada fin de mes", "300", None),
+     ("pt-BR", "consigo 5x de 200, a primeira dia 10", "200", 5)],
+)
+def test_an_offer_that_names_a_day_stays_an_offer_without_a_day(
+    locale: str, text: str, amount: str, installments: int | None
+) -> None:
+    result = understand(text, locale, date(2026, 11, 18))
+    assert result.intent is Intent.OFFER_AMOUNT, result
+    assert (result.amount, result.date, result.installments) == (
+        Decimal(amount), None, installments
+    )
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "amount"),
+    [("es-CL", "pronto le pago, estoy juntando las lucas", None),
+     ("es-CL", "altiro le transfiero, deme 5", None),
+     ("es-PE", "mañana a primera hora le plineo los 80", Decimal(80)),
+     ("es-CO", "te doy mil", Decimal(1000))],
+)
+def test_money_words_without_a_count_and_minutes_are_no_amount(
+    locale: str, text: str, amount: Decimal | None
+) -> None:
+    assert understand(text, locale, date(2026, 11, 18)).amount == amount
+
+
+def test_a_period_in_another_clause_is_not_the_amounts() -> None:
+    result = understand("I get paid every other Friday and the next one is the 12th, so I'll "
+                        "send $275 that day through Zelle.", "en-US", date(2027, 2, 25))
+    assert (result.intent, result.amount, result.date, result.recurring) == (
+        Intent.PROMISE_TO_PAY, Decimal(275), date(2027, 3, 12), False
+    )

@@ -241,3 +241,41 @@ def test_mixed_messages_go_to_what_the_bot_must_act_on(
     locale: str, text: str, intent: Intent
 ) -> None:
     assert understand(text, locale, TODAY).intent is intent
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "intent"),
+    [("en-US", "by the 31st it'll be paid", Intent.PROMISE_TO_PAY),
+     ("en-US", "end of next month i'll be caught up", Intent.PROMISE_TO_PAY),
+     ("en-US", "tmrw after work ill venmo u", Intent.PROMISE_TO_PAY),
+     ("es-CO", "mañana le giro x nequi", Intent.PROMISE_TO_PAY),
+     ("es-MX", "quedo en depositarle el 9/11", Intent.PROMISE_TO_PAY),
+     ("es-CL", "el día jueves 18 efectuaré el depósito", Intent.PROMISE_TO_PAY),
+     ("es-CL", "hoy en la noche le hago la transfe po", Intent.WILL_PAY_NOW),
+     ("en-US", "doing it now, give me a sec", Intent.WILL_PAY_NOW),
+     ("pt-BR", "fazendo o pix aqui, só um minutinho", Intent.WILL_PAY_NOW),
+     ("es-CL", "y si le pago el total el lunes, me rebaja algo?", Intent.REQUEST_DISCOUNT)],
+)
+def test_more_ways_of_promising_and_paying_now(locale: str, text: str, intent: Intent) -> None:
+    assert understand(text, locale, date(2026, 10, 1)).intent is intent
+
+
+def test_la_plata_pasado_manana_is_the_day_after_tomorrow() -> None:
+    result = understand("ya juntamos la plata, pasado mañana le depositamos", "es-PE",
+                        date(2027, 1, 31))
+    assert (result.intent, result.date) == (Intent.PROMISE_TO_PAY, date(2027, 2, 2))
+
+
+def test_sending_the_proof_is_no_payment_now() -> None:
+    result = understand("ayer en la tarde hice el deposito en un agente, ya le mando la foto "
+                        "del voucher", "es-PE", date(2027, 6, 15))
+    assert result.intent is Intent.ALREADY_PAID
+
+
+@pytest.mark.parametrize(
+    ("locale", "text"),
+    [("es-CO", "gracias por la paciencia, que Dios le pague"),
+     ("es-MX", "muchas gracias joven, muy amable de su parte")],
+)
+def test_a_long_message_of_thanks_is_thanks(locale: str, text: str) -> None:
+    assert understand(text, locale, date(2026, 12, 20)).intent is Intent.THANKS

@@ -63,9 +63,17 @@ def _week_after(today: date, weekday: int) -> date:
 
 
 def resolve(today: date, spec: str | None) -> str | None:
-    """The ISO day a date spec means: wd:fri, dom:15, ndm:5, +N, today, eom, q, wa:fri, ISO."""
+    """The ISO day a date spec means: wd:fri, nx:fri, dom:15, ndm:5, +N, today, eom, q, wa:fri, ISO.
+
+    A spec may end in "@fri": the day found must be that weekday ("el viernes 20").
+    """
     if spec is None:
         return None
+    if "@" in spec:
+        spec, weekday = spec.split("@")
+        found_s = resolve(today, spec)
+        assert found_s is not None and date.fromisoformat(found_s).weekday() == WEEKDAYS[weekday]
+        return found_s
     if spec == "today":
         found = today
     elif spec == "eom":
@@ -76,6 +84,10 @@ def resolve(today: date, spec: str | None) -> str | None:
         found = today + timedelta(days=int(spec[1:]))
     elif spec.startswith("wd:"):
         found = _next_weekday(today, WEEKDAYS[spec[3:]])
+    elif spec.startswith("nx:"):
+        # "next X", "el X que viene": only where the day falls in the following calendar week.
+        found = today + timedelta(days=(WEEKDAYS[spec[3:]] - today.weekday()) % 7 or 7)
+        assert found.isocalendar()[1] != today.isocalendar()[1], "next X into next week only"
     elif spec.startswith("wa:"):
         found = _week_after(today, WEEKDAYS[spec[3:]])
     elif spec.startswith("dom:"):
