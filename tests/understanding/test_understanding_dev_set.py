@@ -5,7 +5,10 @@ dev3 independently, to find where rules written for the sets before did not gene
 is about days); extra.jsonl was written by the rule maintainer before measuring, extra2.jsonl
 after the work on dev2, extra3.jsonl (days) in round 3 before any rule was changed for it,
 extra4.jsonl (days) after the work on dev3.
-The held-out quarter is measured separately, never here.
+The held-out quarter (holdout.jsonl, by the first writer) was never opened by anyone writing
+rules; it is added to the repository only after the last round, and is held here to what it
+measured then, not to the targets (see its README): a guard against regression, not a goal to
+tune for.
 Targets: intent accuracy >= 95%, amount and date exact match >= 97% (scripts/nlu_report.py).
 """
 
@@ -41,8 +44,22 @@ def numbers(request: pytest.FixtureRequest) -> dict[str, object]:
     return report.numbers()  # type: ignore[no-any-return]
 
 
+HOLDOUT = "holdout.jsonl"
+# Measured once, after the third round of rules (intent 232/245, amount 32/33, date 33/37).
+HOLDOUT_MEASURED = {"intent": 232 / 245, "amount": 32 / 33, "date": 33 / 37}
+
+
 def test_every_labelled_file_is_checked() -> None:
-    assert {p.name for p in DATA.glob("*.jsonl")} == set(FILES)
+    assert {p.name for p in DATA.glob("*.jsonl")} == set(FILES) | {HOLDOUT}
+
+
+def test_the_held_out_quarter_does_not_fall_below_what_it_measured() -> None:
+    report = _report_module().evaluate(DATA / HOLDOUT)
+    assert report.count == 245
+    numbers = report.numbers()
+    assert numbers["intent_accuracy"] >= HOLDOUT_MEASURED["intent"] - 1e-9
+    for entity in ("amount", "date"):
+        assert numbers["entities"][entity]["exact"] >= HOLDOUT_MEASURED[entity] - 1e-9
 
 
 def test_intent_accuracy_is_at_least_95_percent(numbers: dict) -> None:
