@@ -193,6 +193,10 @@ class TwilioGateway:
         finally:
             _RESPONSE_HEADERS.reset(token)
 
+    def media_auth(self) -> str:
+        """The Authorization header for the account's media URLs (HTTP Basic, SID:token)."""
+        return aiohttp.encode_basic_auth(self.account_sid, self._auth_token)
+
     def status_callback(self, message_id: int) -> str:
         """Where Twilio reports this message's delivery (our id rides along)."""
         return f"{self.public_url}{STATUS_PATH}?m={message_id}"
