@@ -86,14 +86,15 @@ async def case(request: web.Request) -> web.StreamResponse:
             for attachment in (await session.exec(select(Attachment).where(
                     col(Attachment.message_id).in_([m.id for m in chat])))).all():
                 files.setdefault(attachment.message_id, []).append(attachment)
-    currency = view.balance.currency if view.balance else None
+    currency = view.invoices[0].open.currency if view.invoices else None
     days = max((i.days_overdue for i in view.invoices), default=0)
     return await render(request, "admin/staff_case.html", {
         "v": view, "reason": reason_text(view.reason), "status": status_line(view, now),
         "buttons": [b for row in buttons(view) for b in row],
         "balance": format_money(view.balance, view.locale) if view.balance else None,
         "invoices": [{"id": i.invoice_id, "open": format_money(i.open, view.locale),
-                      "due": i.due_on, "days": i.days_overdue} for i in view.invoices],
+                      "due": i.due_on, "days": i.days_overdue, "disputed": i.disputed}
+                     for i in view.invoices],
         "requested": describe_offer(view.requested, view.locale) if view.requested else None,
         "broken": (view.data.get("decision") or {}).get("broken") or [],
         "table": describe_offer(view.on_the_table, view.locale) if view.on_the_table else None,

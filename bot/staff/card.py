@@ -141,17 +141,17 @@ def card_text(view: CaseView, now: datetime) -> str:
     local = f", {view.local_now:%a %H:%M} their time" if view.local_now else ""
     lines.append(f"{view.name} ({view.external_id}) · {CHANNELS.get(view.channel, view.channel)}"
                  f" · {view.locale}{local}")
+    oldest = max((i.days_overdue for i in view.invoices), default=0)
     if view.balance is not None:
-        oldest = max((i.days_overdue for i in view.invoices), default=0)
         lines.append(f"Owes {format_money(view.balance, view.locale)}"
                      + (f", {oldest} days overdue" if oldest else ", not yet due"))
-        lines += [f"  {i.invoice_id}: {format_money(i.open, view.locale)} due "
-                  f"{i.due_on:%Y-%m-%d}" + (f" ({i.days_overdue} days overdue)"
-                                            if i.days_overdue else "")
-                  for i in view.invoices]
+    elif view.invoices:
+        lines.append("Owes nothing undisputed")
     else:
-        lines.append("Owes nothing open" + (" (invoices disputed)"
-                                            if view.reason == "dispute" else ""))
+        lines.append("Owes nothing")
+    lines += [f"  {i.invoice_id}: {format_money(i.open, view.locale)} due {i.due_on:%Y-%m-%d}"
+              + (f" ({i.days_overdue} days overdue)" if i.days_overdue else "")
+              + (" DISPUTED" if i.disputed else "") for i in view.invoices]
     lines.append(f"Conversation: {view.state.replace('_', ' ')}")
     detail = details(view.data, view.reason)
     if detail:
@@ -179,7 +179,7 @@ def card_text(view: CaseView, now: datetime) -> str:
         lines.append(f"Attachments: {len(stored)} kept" + (
             "; " + "; ".join(f"{a.content_type} {a.status}" + (f" ({a.error})" if a.error else "")
                              for a in other) if other else ""))
-    currency = view.balance.currency if view.balance else None
+    currency = view.invoices[0].open.currency if view.invoices else None
     days = max((i.days_overdue for i in view.invoices), default=0)
     lines += ["", f"Limits (segment {view.segment}, policy v{view.policy_version}):"]
     lines += [f"  {line}" for line in limits_lines(view.limits, days, currency, view.locale)]

@@ -18,8 +18,7 @@ from bot.escalations import OPEN
 from bot.money import Money
 from bot.negotiation import Limits
 from bot.policies import policies_for
-from storage import repo
-from storage.models import Attachment, Conversation, Debtor, Escalation, Message
+from storage.models import Attachment, Conversation, Debtor, Escalation, Invoice, Message
 
 LAST_MESSAGES = 6
 
@@ -32,6 +31,7 @@ class InvoiceLine:
     open: Money
     due_on: date
     days_overdue: int
+    disputed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,12 +142,19 @@ async def _with_debtor(session: AsyncSession, base: CaseView, debtor: Debtor,
     assert debtor.id is not None
     zone = ZoneInfo(debtor.timezone)
     today = now.astimezone(zone).date()
-    invoices = (await repo.open_invoices(session, [debtor.id])).get(debtor.id, [])
+    # Disputed invoices too: a dispute's card must say what is disputed.
+    invoices = (await session.exec(
+        select(Invoice).where(Invoice.debtor_id == debtor.id,
+                              col(Invoice.status).in_(("open", "disputed")),
+                              Invoice.open_minor > 0)
+        .order_by(col(Invoice.due_on), col(Invoice.id)))).all()
     lines = tuple(InvoiceLine(i.external_id, Money(i.open_minor, i.currency), i.due_on,
-                              max(0, (today - i.due_on).days)) for i in invoices)
-    balance = None
+                              max(0, (today - i.due_on).days), i.status == "disputed")
+                  for i in invoices)
+    balance = None  # what is owed and collectable: the disputed invoices wait for staff
     for line in lines:
-        balance = line.open if balance is None else balance + line.open
+        if not line.disputed:
+            balance = line.open if balance is None else balance + line.open
     conversation = (await session.exec(select(Conversation).where(
         Conversation.debtor_id == debtor.id))).first()
     messages = list((await session.exec(

@@ -581,9 +581,13 @@ class StaffBot:
                          f"{counts.get('in', 0)} message(s) from the debtor, "
                          f"{counts.get('out', 0)} from staff.")
         parts.append(f"Conversation now: {str(data.get('state', '')).replace('_', ' ')}.")
-        parts.append("Next automatic reminder: " + (
-            f"{timer.due_at.astimezone(zone):%a %d %b %H:%M} their time." if timer
-            else "none scheduled."))
+        if timer is None:
+            parts.append("No automatic reminder is scheduled.")
+        elif timer.due_at <= self.clock.now():
+            parts.append("The next automatic reminder is due now.")
+        else:
+            parts.append(f"Next automatic reminder: {timer.due_at.astimezone(zone):%a %d %b %H:%M}"
+                         " their time.")
         return " ".join(parts)
 
     async def _info(self, row: StaffNotice) -> str:
