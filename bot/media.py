@@ -187,11 +187,21 @@ class MediaFetcher:
             if self.db.is_postgres:
                 stmt = stmt.with_for_update(skip_locked=True)
             rows = list((await session.exec(stmt)).all())
+            ignored = set((await session.exec(select(Message.id).where(
+                col(Message.id).in_([r.message_id for r in rows]),
+                Message.status == "ignored"))).all())
+            claimed = []
             for row in rows:
-                row.attempts += 1
-                row.due_at, row.updated_at = now + LEASE, now
+                row.updated_at = now
+                if row.message_id in ignored:
+                    # Not from a debtor we know: nothing of a stranger's is kept on disk.
+                    row.status, row.error = "refused", "not from a known debtor"
+                else:
+                    row.attempts += 1
+                    row.due_at = now + LEASE
+                    claimed.append(row)
                 session.add(row)
-            return [(r.id, r.source, r.content_type, r.attempts) for r in rows
+            return [(r.id, r.source, r.content_type, r.attempts) for r in claimed
                     if r.id is not None]
 
     async def _fetch(self, attachment_id: int, source: str, announced: str,

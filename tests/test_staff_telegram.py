@@ -20,6 +20,7 @@ from bot.clock import FixedClock
 from bot.services import Services
 from storage.models import (
     Agreement,
+    Attachment,
     Conversation,
     Debtor,
     Escalation,
@@ -478,3 +479,23 @@ async def test_a_deleted_topic_is_created_again(
             assert (await session.exec(select(Debtor.staff_topic_id))).one() == 500
             notices = (await session.exec(select(StaffNotice.status))).all()
         assert "failed" not in notices
+
+
+async def test_a_photo_from_a_chat_that_is_no_debtor_is_never_downloaded(
+        sqlite_url: str, clock: FixedClock, fake: FakeProviders, tmp_path: Path) -> None:
+    fake.add_file("AgAD-spam", b"\xff\xd8\xff" + b"x" * 100)
+    async with running(staff_settings(sqlite_url, fake, tmp_path), clock) as (client, svc):
+        await load(svc, portfolio(row()))
+        photo = {"update_id": 78, "message": {
+            "message_id": 3, "date": 1795000000,
+            "chat": {"id": 4040, "type": "private", "first_name": "Eve"},
+            "from": {"id": 4040, "is_bot": False, "first_name": "Eve"},
+            "photo": [{"file_id": "AgAD-spam", "file_unique_id": "s1", "width": 9,
+                       "height": 9}]}}
+        assert (await post_telegram(client, photo)).status == 200
+        assert svc.media is not None
+        await svc.media.run_once()
+        assert not fake.telegram_calls("getFile")
+        async with svc.db.transaction() as session:
+            kept = (await session.exec(select(Attachment))).one()
+        assert (kept.status, kept.error) == ("refused", "not from a known debtor")

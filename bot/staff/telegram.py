@@ -139,7 +139,7 @@ class StaffBot:
         else:
             status = "ignored"
         self.kick()
-        await self.run_once()  # the card shows the decision at once
+        await self.run_once(once=True)  # the card shows the decision at once; the rest later
         return status
 
     # Buttons ---------------------------------------------------------------------------
@@ -358,14 +358,14 @@ class StaffBot:
                     await self._kick.wait()
             self._kick.clear()
 
-    async def run_once(self, batch: int = 20) -> int:
-        """Post the notices that are due, oldest first; how many were posted."""
+    async def run_once(self, batch: int = 20, *, once: bool = False) -> int:
+        """Post the notices that are due, oldest first (one batch if `once`); how many."""
         posted = 0
         while True:
             claimed = await self._claim(batch)
             for notice_id in claimed:
                 posted += await self._deliver(notice_id)
-            if len(claimed) < batch:
+            if len(claimed) < batch or once:
                 return posted
 
     async def _claim(self, batch: int) -> list[int]:
