@@ -10,7 +10,6 @@ through the payment path, and telling the staff member what happened in plain wo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -248,8 +247,3 @@ class StaffDesk:
                 update(StaffNotice).where(col(StaffNotice.status) == "pending")
                 .values(status="skipped", error=reason, sent_at=now))
         return int(result.rowcount or 0)
-
-
-def when(moment: datetime) -> str:
-    """A moment for staff, in UTC."""
-    return f"{moment:%Y-%m-%d %H:%M} UTC"
