@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -123,3 +124,20 @@ async def check_unreachable(session: AsyncSession, debtor_id: int, *, code: str 
                             else {"status": "never tried"})
     return await open_case(session, debtor_id=debtor_id, reason="delivery_failed",
                            priority="high", now=now, data={"channels": picture})
+
+
+async def forget_staff_posts(session: AsyncSession, debtor: Debtor, now: datetime) -> int:
+    """For an erasure: drop the debtor's notices and queue the deletion of what was posted
+    about them in the staff group (their topic, or each post); how many notices went."""
+    posted = (await session.exec(
+        select(StaffNotice.chat_id, StaffNotice.message_id).where(
+            StaffNotice.debtor_id == debtor.id, col(StaffNotice.message_id).is_not(None)))).all()
+    removed = int((await session.exec(delete(StaffNotice).where(
+        col(StaffNotice.debtor_id) == debtor.id))).rowcount)
+    if posted or debtor.staff_topic_id:
+        # Ids only: the erase notice itself says nothing about the person.
+        session.add(notice(debtor.id, "erase", now, data={
+            "posts": [[chat, message] for chat, message in posted],
+            "topic": debtor.staff_topic_id}))
+    debtor.staff_topic_id = None
+    return removed

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import aiohttp
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.error import BadRequest, TelegramError
 
 from bot.channels.telegram import TelegramChannel
@@ -117,6 +118,20 @@ class MediaStore:
 
         await asyncio.to_thread(write)
         return Stored(str(relative), len(data), digest, kind)
+
+    async def delete(self, relatives: list[str]) -> int:
+        """Remove kept files (after an erasure committed); how many were there."""
+        def remove() -> int:
+            gone = 0
+            for relative in relatives:
+                try:
+                    self.path(relative).unlink()
+                    gone += 1
+                except FileNotFoundError:
+                    continue
+            return gone
+
+        return await asyncio.to_thread(remove)
 
     def path(self, relative: str) -> Path:
         """The absolute path of a kept file, refusing anything outside the directory."""
@@ -295,3 +310,19 @@ class MediaFetcher:
             if debtor_id is not None:
                 session.add(notice(debtor_id, "media", now,
                                    data={"attachment_id": attachment_id}))
+
+
+async def drop_attachments(session: AsyncSession, message_ids: list[int]) -> list[str]:
+    """For an erasure: delete the attachment rows of these messages; the files to remove
+    once the transaction has committed (removing them before could lose them for nothing
+    if it rolls back)."""
+    paths: list[str] = []
+    for start in range(0, len(message_ids), 500):
+        chunk = message_ids[start:start + 500]
+        rows = (await session.exec(select(Attachment).where(
+            col(Attachment.message_id).in_(chunk)))).all()
+        paths += [r.path for r in rows if r.path]
+        for row in rows:
+            await session.delete(row)
+    await session.flush()
+    return paths

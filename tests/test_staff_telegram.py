@@ -499,3 +499,44 @@ async def test_a_photo_from_a_chat_that_is_no_debtor_is_never_downloaded(
         async with svc.db.transaction() as session:
             kept = (await session.exec(select(Attachment))).one()
         assert (kept.status, kept.error) == ("refused", "not from a known debtor")
+
+
+async def test_erasing_a_debtor_removes_their_receipts_and_their_topic_in_the_staff_group(
+        sqlite_url: str, clock: FixedClock, fake: FakeProviders, tmp_path: Path) -> None:
+    from bot.admin.auth import create_user
+
+    fake.forum = True
+    chat = 555000111
+    fake.add_file("AgAD-receipt", b"\xff\xd8\xff\xe0" + b"r" * 50)
+    # Plain http, so the test client keeps the admin's session cookie.
+    settings = staff_settings(sqlite_url, fake, tmp_path, public_url="http://127.0.0.1")
+    async with running(settings, clock) as (client, svc):
+        await load(svc, portfolio(row(channel="telegram") + str(chat)))
+        await post_telegram(client, {"update_id": 80, "message": {
+            "message_id": 9, "date": 1795000000, "caption": "ya pagué",
+            "chat": {"id": chat, "type": "private", "first_name": "Ana"},
+            "from": {"id": chat, "is_bot": False, "first_name": "Ana"},
+            "photo": [{"file_id": "AgAD-receipt", "file_unique_id": "r1", "width": 9,
+                       "height": 9}]}})
+        assert svc.media is not None
+        await svc.media.run_once()
+        await settle(svc)
+        assert list((tmp_path / "media").rglob("*.jpg"))
+        async with svc.db.transaction() as session:
+            await create_user(session, "ines", "clave segura 1", "admin", clock.now())
+        await client.post("/admin/login", data={"username": "ines",
+                                                "password": "clave segura 1"})
+        page = await (await client.get("/admin/debtors/CO-001")).text()
+        token = page.split('name="csrf-token" content="')[1].split('"')[0]
+        erased = await client.post("/admin/debtors/CO-001/erase", data={
+            "csrf_token": token, "confirm": "CO-001"}, allow_redirects=False)
+        assert erased.status == 303
+        assert not list((tmp_path / "media").rglob("*.jpg"))  # the receipt is gone
+        await settle(svc)
+        assert fake.telegram_calls("deleteForumTopic") == [
+            {"chat_id": STAFF_CHAT, "message_thread_id": 500}]
+        async with svc.db.transaction() as session:
+            assert (await session.exec(select(Attachment))).all() == []
+            left = (await session.exec(select(StaffNotice))).all()
+            assert [(n.kind, n.data["topic"]) for n in left] == [("erase", 500)]
+            assert (await session.exec(select(Debtor.staff_topic_id))).one() is None

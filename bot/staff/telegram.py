@@ -443,7 +443,20 @@ class StaffBot:
                 return await self._send_text(row.debtor_id, await self._summary(row))
             case "info":
                 return await self._send_text(row.debtor_id, await self._info(row))
+            case "erase":
+                await self._erase(row)
         return None
+
+    async def _erase(self, row: StaffNotice) -> None:
+        """An erased debtor: their topic goes (with every post in it), or each post."""
+        topic = row.data.get("topic")
+        if topic:
+            with contextlib.suppress(BadRequest):  # already deleted by someone
+                await self.bot.delete_forum_topic(chat_id=self.chat_id,
+                                                  message_thread_id=int(topic))
+        for chat, message_id in row.data.get("posts") or []:
+            with contextlib.suppress(BadRequest):  # gone already, or too old to delete
+                await self.bot.delete_message(chat_id=int(chat), message_id=int(message_id))
 
     async def _send_text(self, debtor_id: int | None, text: str,
                          markup: InlineKeyboardMarkup | None = None,
