@@ -12,10 +12,11 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from bot import payments_web
-from bot.admin import dashboard_views, debtor_data_views, policy_views
+from bot.admin import dashboard_views, debtor_data_views, policy_views, staff_views
 from bot.admin import views as admin_views
 from bot.channels import sandbox_http, telegram, twilio, webhooks
 from bot.services import Services
+from bot.staff import background as staff_background
 from bot.web import SERVICES, security_headers, setup_templates
 
 log = logging.getLogger(__name__)
@@ -40,12 +41,14 @@ def create_app(svc: Services, *, background: bool = True) -> web.Application:
     policy_views.setup_routes(app)
     dashboard_views.setup_routes(app)
     debtor_data_views.setup_routes(app)
+    staff_views.setup_routes(app)
     if svc.providers.twilio is not None:
         webhooks.setup_twilio(app, svc.providers.twilio)
     if svc.providers.telegram is not None:
         webhooks.setup_telegram(app, svc.providers.telegram)
     if background:
         app.cleanup_ctx.append(_background)
+        staff_background.setup(app)
     return app
 
 

@@ -26,19 +26,19 @@ from bot.channels import ChannelRegistry
 from bot.channels.base import Option, OutgoingMessage, SendError, SendResult, sender_of
 from bot.clock import Clock
 from bot.compliance import Allowed, NotBefore
+from bot.escalations import check_unreachable, open_case
 from bot.policies import policies_for
 from bot.ratelimit import RateLimited, RateLimiter
 from bot.texts import MissingCreditorTaxId, required_text_lines
 from storage import repo
 from storage.db import Database
-from storage.models import Escalation, Message, Outbox
 from storage.models import Event as EventRow
+from storage.models import Message, Outbox
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=2)
-HOLD_DEADLINE = timedelta(hours=4)  # staff's deadline for a held message (a missing template)
 
 
 @dataclass(slots=True)
@@ -250,11 +250,11 @@ class Dispatcher:
                     row.status, row.last_error = "failed", f"held: {result.reason}"
                     message.status, message.error_code = "held", result.code
                     message.error_message = result.reason
-                    session.add(Escalation(
-                        debtor_id=row.debtor_id, reason=result.code or "held", priority="high",
-                        deadline=now + HOLD_DEADLINE, created_at=now, data={
-                            "message_id": message.id, "outbox_id": row.id, "kind": row.kind,
-                            "channel": row.channel, "detail": result.reason}))
+                    await open_case(session, debtor_id=row.debtor_id,
+                                    reason=result.code or "held", priority="high", now=now,
+                                    data={"message_id": message.id, "outbox_id": row.id,
+                                          "kind": row.kind, "channel": row.channel,
+                                          "detail": result.reason})
                     session.add(EventRow(at=now, debtor_id=row.debtor_id, actor="dispatcher",
                                          kind="message.held", data={
                                              "outbox_id": row.id, "message_id": message.id,
@@ -269,6 +269,9 @@ class Dispatcher:
                                              "outbox_id": row.id, "code": result.code,
                                              "reason": result.reason,
                                              "attempts": claimed.attempts}))
+                    session.add(message)
+                    await session.flush()
+                    await check_unreachable(session, row.debtor_id, code=result.code, now=now)
                     report.failed.append(row.id)  # type: ignore[arg-type]
                 else:
                     wait = (timedelta(seconds=result.retry_after) if result.retry_after

@@ -149,6 +149,9 @@ class PolicyView:
     # Channels to try for messages the bot starts, in order; empty: the debtor's preferred.
     channel_order: tuple[str, ...] = ()
     disabled_channels: frozenset[str] = frozenset()
+    # Reasons for not paying (bot.understanding Reason values) that go to a person at once
+    # instead of a negotiation: a debtor who is ill is not haggled with by a bot.
+    hardship_to_staff: frozenset[str] = frozenset({"illness"})
 
     @property
     def max_postpone_days(self) -> int:

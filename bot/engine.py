@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -42,6 +42,7 @@ from bot.domain import (
     TimerFired,
     clean_text,
 )
+from bot.escalations import notice, open_case, update_cases
 from bot.flows import negotiation as negotiation_flow
 from bot.flows.common import first_name
 from bot.flows.core import (
@@ -53,12 +54,14 @@ from bot.flows.core import (
     MarkReminded,
     MarkThirdParty,
     Note,
+    NotifyStaff,
     OptOut,
     Schedule,
     Send,
     SetInvoiceStatus,
     State,
     SwitchChannel,
+    UpdateCase,
     VerifyIdentity,
 )
 from bot.flows.switch import route
@@ -72,13 +75,14 @@ from storage import repo
 from storage.db import Database
 from storage.models import (
     Agreement,
+    Attachment,
     Debtor,
-    Escalation,
     Installment,
     Invoice,
     Message,
     Outbox,
     Payment,
+    StaffUpdate,
     Timer,
 )
 from storage.models import Conversation as ConversationRow
@@ -95,9 +99,6 @@ def sandbox_deep_link(token: str) -> str:
     """The t.me link while Telegram is not configured (the sandbox shows it)."""
     return f"https://t.me/recobro_sandbox_bot?start={token}"
 
-# How long staff have to pick up a case, by priority.
-ESCALATION_DEADLINES = {"urgent": timedelta(hours=1), "high": timedelta(hours=4),
-                        "normal": timedelta(hours=24), "low": timedelta(hours=72)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +160,7 @@ class Engine:
                  payment_url_template: str | None = None,
                  payments_secret: str | None = None,
                  on_outbox: Callable[[], None] | None = None,
+                 on_media: Callable[[], None] | None = None,
                  deep_link: Callable[[str], str] = sandbox_deep_link) -> None:
         self.db = db
         self.clock = clock
@@ -167,6 +169,9 @@ class Engine:
         self.payment_url_template = payment_url_template
         self.payments_secret = payments_secret
         self.on_outbox = on_outbox or (lambda: None)
+        # Called after a commit that recorded photos or documents to download (and staff
+        # notices to post): the shell wakes its background tasks instead of waiting.
+        self.on_media = on_media or (lambda: None)
         self.deep_link = deep_link
 
     # Inbound messages ---------------------------------------------------------------
@@ -186,6 +191,7 @@ class Engine:
                                                       ("channel", "provider_id"))
                 if message_id is None:
                     return Received("duplicate")
+                _attachments(session, message_id, msg, now)
                 message = await session.get_one(Message, message_id)
                 result = await self._process_inbound(session, message, msg.debtor_external_id)
         except Exception:
@@ -194,6 +200,7 @@ class Engine:
             return await self._keep_failed(msg, now)
         if result.status == "processed":
             self.on_outbox()
+        self.on_media()
         return result
 
     async def retry_failed_inbound(self, limit: int = 100) -> int:
@@ -300,6 +307,8 @@ class Engine:
         async with self.db.transaction() as session:
             message_id = await repo.insert_ignore(session, Message, values,
                                                   ("channel", "provider_id"))
+            if message_id is not None:
+                _attachments(session, message_id, msg, now)
             if msg.debtor_external_id and message_id is not None:
                 debtor = (await session.exec(
                     select(Debtor).where(Debtor.external_id == msg.debtor_external_id))).first()
@@ -454,22 +463,29 @@ class Engine:
                     now: datetime, reason: str) -> PaymentOutcome:
         payment.status, payment.data = "held", {"reason": reason}
         session.add(payment)
-        session.add(Escalation(debtor_id=debtor_id, reason="payment_held", priority="normal",
-                               deadline=now + ESCALATION_DEADLINES["normal"], created_at=now,
-                               data={"reason": reason, "reference": payment.reference,
-                                     "amount_minor": payment.amount_minor,
-                                     "currency": payment.currency}))
+        await open_case(session, debtor_id=debtor_id, reason="payment_held", priority="normal",
+                        now=now, data={"reason": reason, "reference": payment.reference,
+                                       "amount_minor": payment.amount_minor,
+                                       "currency": payment.currency})
         session.add(EventRow(at=now, debtor_id=debtor_id, actor=f"payment:{payment.source}",
                              kind="payment.held", data={"reference": payment.reference,
                                                         "reason": reason}))
         return PaymentOutcome("held", reason, debtor_id, payment.id)
 
-    async def staff_event(self, debtor_id: int, event: StaffActed) -> Decision:
-        """Apply a staff decision to a debtor's conversation."""
+    async def staff_event(self, debtor_id: int, event: StaffActed, *,
+                          key: str | None = None) -> Decision | None:
+        """Apply a staff decision to a debtor's conversation; None when `key` (the
+        provider's update id, a form's nonce) was already applied: a redelivered button
+        press or a double submit changes nothing."""
         async with self.db.transaction() as session:
+            if key is not None and await repo.insert_ignore(
+                    session, StaffUpdate, {"key": key, "created_at": self.clock.now()},
+                    ("key",), returning="key") is None:
+                return None
             decisions = await self._apply(session, [_Item(debtor_id, _constant(event),
                                                           event.actor)])
         self.on_outbox()
+        self.on_media()
         return decisions[0]
 
     async def reschedule(self, session: AsyncSession, debtor_ids: Sequence[int]) -> None:
@@ -589,6 +605,7 @@ class Engine:
         writes.conversations.append({"cid": row.id, "s": decision.state.value,
                                      "d": dict(decision.data), "v": version})
         sends: list[Send] = []
+        invoices_changed = False
         for action in decision.actions:
             match action:
                 case Send():
@@ -609,9 +626,20 @@ class Engine:
                     await repo.cancel_pending_outbox(session, debtor_id=debtor.id, now=now,
                                                      reason="third party")
                 case Escalate(reason=reason, priority=priority, note=note):
-                    session.add(Escalation(debtor_id=debtor.id, reason=reason, priority=priority,
-                                           deadline=now + ESCALATION_DEADLINES[priority],
-                                           data={**note, "state": before}, created_at=now))
+                    await open_case(session, debtor_id=debtor.id, reason=reason,
+                                    priority=priority, data={**note, "state": before}, now=now)
+                case UpdateCase(case_id=case_id, status=status, assignee=assignee, until=until,
+                                resolution=resolution):
+                    await update_cases(session, debtor_id=debtor.id, case_id=case_id,
+                                       status=status, assignee=assignee, until=until,
+                                       resolution=resolution, now=now)
+                case NotifyStaff(kind=kind, data=data):
+                    payload = dict(data)
+                    if kind == "relay":
+                        if item.inbound is None:
+                            continue
+                        payload["message_id"] = item.inbound.id
+                    session.add(notice(debtor.id, kind, now, data=payload))
                 case CreateAgreement():
                     await self._create_agreement(session, debtor.id, ctx, action, now)
                 case CloseAgreement(agreement_id=agreement_id, status=status):
@@ -621,11 +649,12 @@ class Engine:
                         .values(status=status, closed_at=now))
                 case MarkReminded(offsets=offsets):
                     writes.reminded.extend({"eid": e, "off": o} for e, o in offsets.items())
-                case SetInvoiceStatus(status=status):
+                case SetInvoiceStatus(status=status, only=only):
                     await session.exec(
                         update(Invoice).where(col(Invoice.debtor_id) == debtor.id,
-                                              col(Invoice.status) == "open")
+                                              col(Invoice.status) == only)
                         .values(status=status, updated_at=now))
+                    invoices_changed = True
                 case Schedule(kind=kind, key=key, day=day, at=at, data=data):
                     due = at or local_moment(day, ctx.policy.send_hour,  # type: ignore[arg-type]
                                              ctx.policy.send_minute, ctx.debtor.zone)
@@ -641,11 +670,9 @@ class Engine:
         channel = route((item.reply_channel, debtor.channel), ctx.policy.disabled_channels,
                         (*ctx.policy.channel_order, *CHANNEL_ORDER), reachable(debtor))
         if channel is None and sends:
-            session.add(Escalation(
-                debtor_id=debtor.id, reason="no_channel", priority="high",
-                deadline=now + ESCALATION_DEADLINES["high"], created_at=now,
-                data={"state": before, "unsent": [s.kind for s in sends],
-                      "disabled": sorted(ctx.policy.disabled_channels)}))
+            await open_case(session, debtor_id=debtor.id, reason="no_channel", priority="high",
+                            now=now, data={"state": before, "unsent": [s.kind for s in sends],
+                                           "disabled": sorted(ctx.policy.disabled_channels)})
             sends = []
         renderer = Renderer(debtor.locale, ctx.today) if sends else None
         for send in sends:
@@ -659,7 +686,15 @@ class Engine:
                     "options": [{"id": o, "title": renderer.option(o)}
                                 for o in send.say.options],
                     "locale": debtor.locale}})
-        writes.reminders[debtor.id] = decision.reminder_at
+        reminder_at = decision.reminder_at
+        if invoices_changed:
+            # The step was decided on the invoices as they were (a disputed one did not
+            # count); the next reminder follows the invoices as they are now.
+            await session.flush()
+            fresh = (await self._contexts(session, [debtor.id], now))[debtor.id]
+            reminder_at = flows.reminder.next_reminder_at(decision.state, dict(decision.data),
+                                                          fresh)
+        writes.reminders[debtor.id] = reminder_at
         writes.events.append({"at": now, "debtor_id": debtor.id, "actor": item.actor,
                               "kind": "step", "data": {
                                   "event": _event_log(event, item), "from": before,
@@ -787,6 +822,14 @@ def agreement_view(agreement: Agreement, installments: list[Installment]) -> Agr
 def address_for(debtor: Debtor, channel: str) -> str | None:
     """Where to reach `debtor` on `channel`."""
     return debtor.telegram_chat_id if channel == "telegram" else debtor.phone
+
+
+def _attachments(session: AsyncSession, message_id: int, msg: InboundMessage,
+                 now: datetime) -> None:
+    """Record the media of a message for the fetcher, which downloads them later."""
+    session.add_all(Attachment(message_id=message_id, source=m.url[:1000],
+                               content_type=m.content_type[:100], due_at=now, created_at=now,
+                               updated_at=now) for m in msg.media)
 
 
 def _inbound_values(msg: InboundMessage, now: datetime) -> dict[str, Any]:

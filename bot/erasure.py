@@ -22,11 +22,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.compliance.policy import Retention
 from bot.compliance.registry import preset_code_for
+from bot.escalations import forget_staff_posts
 from bot.gate import compliance_policy
+from bot.media import drop_attachments
 from bot.policies import policies_for
 from storage import repo
 from storage.models import (
     Agreement,
+    Attachment,
     ChannelLink,
     Conversation,
     Debtor,
@@ -36,6 +39,7 @@ from storage.models import (
     Message,
     Outbox,
     Payment,
+    StaffNotice,
     Timer,
 )
 from storage.models import Event as EventRow
@@ -125,6 +129,8 @@ class ErasureReport:
     deleted_messages: int = 0
     keep_until: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    # Kept files (receipts) to remove once the erasure has committed; never in the audit.
+    files: list[str] = field(default_factory=list)
 
     def as_data(self) -> dict[str, Any]:
         """The audit event's data: numbers only, nothing about the person."""
@@ -157,6 +163,15 @@ async def erase(session: AsyncSession, debtor: Debtor, *, actor: str,
     bare = [i for i, k in plan.items() if k is Keep.CONTACT]
     counts = report.counts
     counts["outbox_removed"] = await run(delete(Outbox).where(col(Outbox.debtor_id) == did))
+    # What the debtor sent (receipts) goes with its message; a bare contact record is
+    # always one we sent, which has none.
+    addresses = [a for a in (debtor.phone, debtor.telegram_chat_id) if a]
+    strangers = [] if not addresses else [i for i in (await session.exec(
+        select(Message.id).where(col(Message.debtor_id).is_(None),
+                                 col(Message.address).in_(addresses)))).all() if i is not None]
+    report.files = await drop_attachments(session, [*gone, *bare, *strangers])
+    counts["attachments_removed"] = len(report.files)
+    counts["staff_notices_removed"] = await forget_staff_posts(session, debtor, now)
     for start in range(0, len(gone), 500):
         await run(delete(Message).where(col(Message.id).in_(gone[start:start + 500])))
     for start in range(0, len(bare), 500):
@@ -164,7 +179,6 @@ async def erase(session: AsyncSession, debtor: Debtor, *, actor: str,
                   .values(text="", payload={}, address=None, provider_id=None,
                           error_code=None, error_message=None))
     # Messages from the debtor's number that arrived before we knew whose it was.
-    addresses = [a for a in (debtor.phone, debtor.telegram_chat_id) if a]
     if addresses:
         counts["unknown_sender_messages_removed"] = await run(
             delete(Message).where(col(Message.debtor_id).is_(None),
@@ -263,4 +277,8 @@ async def export(session: AsyncSession, debtor: Debtor, now: datetime) -> dict[s
         "events": await rows(EventRow, col(EventRow.id)),
         "timers": await rows(Timer, col(Timer.id)),
         "channel_links": await rows(ChannelLink, col(ChannelLink.id)),
+        "attachments": [_row(a) for a in (await session.exec(
+            select(Attachment).join(Message, col(Message.id) == Attachment.message_id)
+            .where(Message.debtor_id == did).order_by(col(Attachment.id)))).all()],
+        "staff_notices": await rows(StaffNotice, col(StaffNotice.id)),
     }

@@ -38,6 +38,7 @@ def policy_view(version: int, segment: SegmentPolicy) -> PolicyView:
         compliance_key=json.dumps(dict(segment.compliance), sort_keys=True),
         channel_order=segment.channels.order,
         disabled_channels=frozenset(segment.channels.disabled),
+        hardship_to_staff=frozenset(segment.escalation.hardship),
     )
 
 

@@ -12,6 +12,8 @@ override of the country's contact rules, and the channels. Loaded from and dumpe
     disabled = []
     [segments.default.compliance]       # a partial override of the country preset
     caps = { per_local_day = 1 }
+    [segments.default.escalation]       # what goes to a person at once
+    hardship = ["illness"]
 
 Other segments list only what differs: the rest comes from default when the file is read.
 What is stored (one version per segment) is always complete, so a version alone says what
@@ -31,11 +33,13 @@ from bot import compliance
 from bot.cadence import DEFAULT_OFFSETS
 from bot.domain import Channel
 from bot.negotiation import Limits, LimitsError, limits_as_data, parse_limits
+from bot.understanding.types import Reason
 
 DEFAULT_SEGMENT = "default"
-SECTIONS = ("cadence", "channels", "compliance")
+SECTIONS = ("cadence", "channels", "compliance", "escalation")
 STAGES = ("before_due", "due_today", "overdue", "last_notice")
 _CHANNELS = tuple(c.value for c in Channel)
+HARDSHIP_REASONS = tuple(r.value for r in Reason)  # why a debtor cannot pay, as understood
 
 
 class PolicyError(ValueError):
@@ -67,6 +71,14 @@ class Channels:
 
 
 @dataclass(frozen=True, slots=True)
+class EscalationRules:
+    """What goes to staff at once, before the bot negotiates."""
+
+    # Reasons for not paying that a person handles (illness: never haggled with by a bot).
+    hardship: tuple[str, ...] = ("illness",)
+
+
+@dataclass(frozen=True, slots=True)
 class SegmentPolicy:
     """Everything an admin sets for one segment."""
 
@@ -74,6 +86,7 @@ class SegmentPolicy:
     cadence: Cadence = field(default_factory=Cadence)
     channels: Channels = field(default_factory=Channels)
     compliance: Mapping[str, Any] = field(default_factory=dict)
+    escalation: EscalationRules = field(default_factory=EscalationRules)
 
     def as_data(self) -> dict[str, Any]:
         """The stored form: complete, JSON-able."""
@@ -86,6 +99,7 @@ class SegmentPolicy:
             "channels": {"order": list(self.channels.order),
                          "disabled": list(self.channels.disabled)},
             "compliance": dict(self.compliance),
+            "escalation": {"hardship": list(self.escalation.hardship)},
         }
 
 
@@ -110,6 +124,8 @@ def parse_segment(raw: Mapping[str, Any], base: SegmentPolicy | None, *,
     cadence = _cadence(raw.get("cadence"), inherited.cadence, _join(prefix, "cadence"), errors)
     channels = _channels(raw.get("channels"), inherited.channels, _join(prefix, "channels"),
                          errors)
+    escalation = _escalation(raw.get("escalation"), inherited.escalation,
+                             _join(prefix, "escalation"), errors)
     override = raw.get("compliance", inherited.compliance)
     if not isinstance(override, Mapping):
         errors[_join(prefix, "compliance")] = "The contact rules override must be a table."
@@ -121,7 +137,7 @@ def parse_segment(raw: Mapping[str, Any], base: SegmentPolicy | None, *,
             errors[_join(prefix, "compliance", problem.path)] = _sentence(problem.message)
     if errors:
         raise PolicyError(errors)
-    return SegmentPolicy(limits, cadence, channels, dict(override))
+    return SegmentPolicy(limits, cadence, channels, dict(override), escalation)
 
 
 def parse_document(data: Mapping[str, Any]) -> dict[str, SegmentPolicy]:
@@ -170,6 +186,7 @@ def dump_document(segments: Mapping[str, SegmentPolicy]) -> str:
         table: dict[str, Any] = dict(data["limits"])
         table["cadence"] = {k: v for k, v in data["cadence"].items() if v != {}}
         table["channels"] = data["channels"]
+        table["escalation"] = data["escalation"]
         if data["compliance"]:
             table["compliance"] = data["compliance"]
         out[name] = table
@@ -231,6 +248,23 @@ def _channels(raw: Any, base: Channels, prefix: str, errors: dict[str, str]) -> 
     if set(values["order"]) and set(values["order"]) <= set(values["disabled"]):
         errors[f"{prefix}.disabled"] = "Every channel in the order is disabled: nothing could go."
     return Channels(values["order"], values["disabled"])
+
+
+def _escalation(raw: Any, base: EscalationRules, prefix: str,
+                errors: dict[str, str]) -> EscalationRules:
+    if raw is None:
+        return base
+    if not isinstance(raw, Mapping):
+        errors[prefix] = "The escalation settings must be a table."
+        return base
+    for key in sorted(set(raw) - {"hardship"}):
+        errors[f"{prefix}.{key}"] = f'The setting "{key}" is unknown; use hardship.'
+    hardship = raw.get("hardship", list(base.hardship))
+    if not isinstance(hardship, list) or not all(h in HARDSHIP_REASONS for h in hardship):
+        errors[f"{prefix}.hardship"] = ("The hardship reasons must be a list of "
+                                        f"{', '.join(HARDSHIP_REASONS)}.")
+        return base
+    return EscalationRules(tuple(dict.fromkeys(hardship)))
 
 
 def _is_hhmm(value: Any) -> bool:

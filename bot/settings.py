@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.clock import Clock, ShiftedClock, SystemClock, parse_instant
 
@@ -73,6 +73,36 @@ class Settings(BaseSettings):
                                         "every worker; 0 = no limit")
     provider_timeout_seconds: float = Field(10.0, gt=0, description="how long a call to Twilio "
                                             "or Telegram may take before it is retried later")
+    # Staff. Cases go to a Telegram group when a token and a group are set; /admin/staff
+    # always shows them.
+    staff_chat_id: int | None = Field(None, description="the Telegram group where staff get "
+                                      "cases, e.g. -1001234567890; a forum group gets one topic "
+                                      "per debtor")
+    staff_user_ids: Annotated[tuple[int, ...], NoDecode] = Field(
+        (), description="Telegram user ids of staff who may act on cases, comma-separated "
+        "(more can be added in the web admin)")
+    admin_user_ids: Annotated[tuple[int, ...], NoDecode] = Field(
+        (), description="Telegram user ids of admins: staff who may also see and change "
+        "limits with /limits and /setlimit, and who are told of cases nobody answered")
+    media_dir: Path = Field(Path("var/media"), description="where photos and documents "
+                            "debtors send (receipts) are kept")
+    media_max_bytes: int = Field(10 * 1024 * 1024, gt=0, description="the largest photo or "
+                                 "document kept from a debtor; larger ones are refused and "
+                                 "staff are told")
+
+    @field_validator("staff_user_ids", "admin_user_ids", mode="before")
+    @classmethod
+    def _user_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
+            bad = [p for p in parts if not p.lstrip("-").isdigit()]
+            if bad:
+                raise ValueError(f"Telegram user ids are numbers, comma-separated (like "
+                                 f"123456789,987654321); {bad[0]!r} is not one")
+            return tuple(int(p) for p in parts)
+        if isinstance(value, int):
+            return (value,)
+        return value
 
     @field_validator("now", mode="before")
     @classmethod

@@ -137,6 +137,19 @@ TEXTS: dict[str, str] = {
         "por aquí con la respuesta. Mientras tanto, esto es lo que sí podemos ofrecerte ya:"
         "\n{terms}\n¿Te sirve?"
     ),
+    "negotiation.rejected": N_(
+        "Hola {name}, nuestro equipo revisó tu solicitud y no podemos aprobarla. Si quieres, "
+        "busquemos otra opción: cuéntanos qué día podrías pagar."
+    ),
+    "negotiation.rejected_offer": N_(
+        "Hola {name}, nuestro equipo revisó tu solicitud y no podemos aprobarla tal como está. "
+        "Esto es lo que sí podemos ofrecerte:\n{terms}\n¿Te sirve? La propuesta es válida "
+        "hasta el {expires}."
+    ),
+    "offer.staff_counter": N_(
+        "Hola {name}, nuestro equipo revisó tu solicitud y te propone lo siguiente:\n{terms}\n"
+        "¿Lo confirmas?"
+    ),
     "negotiation.exhausted": N_(
         "Entiendo. Le pedí a una persona de nuestro equipo que revise tu caso contigo; te "
         "escribirá por aquí."
@@ -191,6 +204,23 @@ TEXTS: dict[str, str] = {
         "Gracias por contarnos, {name}. Vamos a revisar tu caso con el equipo y te "
         "responderemos por aquí. Mientras tanto, no te enviaremos recordatorios de este saldo."
     ),
+    "dispute.rejected": N_(
+        "Hola {name}, revisamos tu caso con el equipo y el cobro es correcto, así que el saldo "
+        "sigue pendiente. Si necesitas una fecha o un plan de pagos, cuéntanos y lo buscamos "
+        "juntos."
+    ),
+    "hardship.ack": N_(
+        "Lamentamos mucho lo que estás pasando, {name}. Una persona de nuestro equipo revisará "
+        "tu caso y te escribirá por aquí para buscar una solución a tu medida. Mientras tanto "
+        "no te enviaremos recordatorios."
+    ),
+    "payment.not_found": N_(
+        "Hola {name}, revisamos y todavía no encontramos tu pago. ¿Puedes enviarnos el "
+        "comprobante o contarnos cómo y cuándo pagaste? Si prefieres, busquemos una nueva fecha."
+    ),
+    # What a person on staff writes during a takeover, as they wrote it: no translation
+    # applies, but it goes through the same renderer, outbox and gate as every sentence.
+    "staff.message": N_("{text}"),
     "handoff.ack": N_(
         "Claro, {name}. Una persona de nuestro equipo te escribirá por aquí lo antes posible."
     ),

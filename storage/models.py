@@ -41,6 +41,8 @@ class Debtor(SQLModel, table=True):
     segment: str = Field(default="default", index=True, max_length=64)
     document_last4: str | None = Field(default=None, max_length=4)
     telegram_chat_id: str | None = Field(default=None, index=True, max_length=32)
+    # The debtor's topic in the staff group (a forum), so their cases stay together.
+    staff_topic_id: int | None = Field(default=None, index=True, sa_type=BigInteger)
     # Opt-outs per channel, {"whatsapp": "2026-11-22T10:00:00+00:00"}; "*" means every channel.
     opt_outs: dict[str, str] = _json()
     # Consent per channel, {"whatsapp": {"source": "import", "at": "..."}}.
@@ -195,6 +197,9 @@ class Escalation(SQLModel, table=True):
     data: dict[str, Any] = _json()
     created_at: datetime = _ts()
     resolved_at: datetime | None = _ts(default=None, nullable=True)
+    # How often it was raised again because nobody answered by its deadline.
+    reminders: int = 0
+    resolution: str | None = Field(default=None, max_length=40)  # approved, rejected, paid...
 
 
 class Payment(SQLModel, table=True):
@@ -334,8 +339,92 @@ class SendSlot(SQLModel, table=True):
     next_at: datetime = _ts()
 
 
+class StaffNotice(SQLModel, table=True):
+    """Something to post in the staff group: a case card, a debtor's message, a reminder...
+
+    Written in the transaction that caused it, then posted by the staff bot (claimed with a
+    lease, like the outbox). Once posted it keeps where (`chat_id`, `message_id`), so a reply
+    to it in the group finds its debtor and case.
+    """
+
+    __tablename__ = "staff_notice"
+    __table_args__ = (Index("ix_staff_notice_status_due_at", "status", "due_at"),
+                      Index("ix_staff_notice_chat_message", "chat_id", "message_id"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    debtor_id: int | None = Field(default=None, foreign_key="debtor.id", index=True)
+    escalation_id: int | None = Field(default=None, foreign_key="escalation.id")
+    kind: str = Field(max_length=20)  # card | relay | media | reminder | summary | info | prompt
+    data: dict[str, Any] = _json()
+    status: str = Field(default="pending", max_length=20)  # pending|sending|sent|failed|skipped
+    attempts: int = 0
+    due_at: datetime = _ts()
+    lease_until: datetime | None = _ts(default=None, nullable=True)
+    chat_id: str | None = Field(default=None, max_length=32)
+    message_id: int | None = Field(default=None, sa_type=BigInteger)
+    error: str | None = None
+    created_at: datetime = _ts()
+    sent_at: datetime | None = _ts(default=None, nullable=True)
+
+
+class StaffMember(SQLModel, table=True):
+    """A Telegram user who may act on cases (staff), and change limits too (admin).
+
+    Added in the web admin; RECOBRO_STAFF_USER_IDS and RECOBRO_ADMIN_USER_IDS add more.
+    """
+
+    __tablename__ = "staff_member"
+
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_user_id: int = Field(unique=True, sa_type=BigInteger)
+    name: str = Field(max_length=100)
+    role: str = Field(default="staff", max_length=20)  # staff | admin
+    disabled: bool = False
+    created_by: str = Field(max_length=100)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class StaffUpdate(SQLModel, table=True):
+    """A staff update already applied (a button press, a text for a debtor): once only.
+
+    The key is the provider's ("cbq:<callback query id>", "msg:<chat>:<message id>") or a
+    web form's nonce, so a redelivered update or a double submit changes nothing.
+    """
+
+    __tablename__ = "staff_update"
+
+    key: str = Field(primary_key=True, max_length=100)
+    created_at: datetime = _ts()
+
+
+class Attachment(SQLModel, table=True):
+    """A photo or document a debtor sent (a receipt, usually).
+
+    Recorded with the inbound message; downloaded after the webhook has answered (the
+    provider never waits for it), with retries; kept under RECOBRO_MEDIA_DIR.
+    """
+
+    __tablename__ = "attachment"
+    __table_args__ = (Index("ix_attachment_status_due_at", "status", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", index=True)
+    source: str = Field(max_length=1000)  # the provider's media URL, or telegram:file:<id>
+    content_type: str = Field(max_length=100)  # as the provider announced it
+    status: str = Field(default="pending", max_length=20)  # pending | stored | refused | failed
+    attempts: int = 0
+    due_at: datetime = _ts()
+    path: str | None = Field(default=None, max_length=300)  # relative to RECOBRO_MEDIA_DIR
+    size: int | None = None
+    sha256: str | None = Field(default=None, max_length=64)
+    error: str | None = None
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
 __all__ = [
-    "AdminSession", "AdminUser", "Agreement", "ChannelLink", "Conversation", "Debtor",
-    "Escalation", "Event", "ImportRun", "Installment", "Invoice", "Message", "Outbox",
-    "Payment", "Policy", "SendSlot", "Timer",
+    "AdminSession", "AdminUser", "Agreement", "Attachment", "ChannelLink", "Conversation",
+    "Debtor", "Escalation", "Event", "ImportRun", "Installment", "Invoice", "Message", "Outbox",
+    "Payment", "Policy", "SendSlot", "StaffMember", "StaffNotice", "StaffUpdate", "Timer",
 ]

@@ -32,14 +32,15 @@ def _insert(session: AsyncSession, model: type[SQLModel]) -> Any:
 
 
 async def insert_ignore(session: AsyncSession, model: type[SQLModel], values: dict[str, Any],
-                        conflict: Sequence[str]) -> int | None:
-    """Insert a row unless one with the same `conflict` columns exists; its id, or None.
+                        conflict: Sequence[str], *, returning: str = "id") -> Any:
+    """Insert a row unless one with the same `conflict` columns exists; its id (or the
+    `returning` column), or None.
 
     One statement, so a redelivered webhook racing its first delivery cannot slip through.
     """
     stmt = (_insert(session, model).values(**values)
             .on_conflict_do_nothing(index_elements=list(conflict))
-            .returning(model.id))  # type: ignore[attr-defined]
+            .returning(getattr(model, returning)))
     return (await session.exec(stmt)).scalar_one_or_none()
 
 

@@ -29,7 +29,8 @@ PG_URL = os.environ.get("RECOBRO_TEST_DATABASE_URL")
 REQUIRE_PG = os.environ.get("RECOBRO_REQUIRE_POSTGRES") == "1"
 TABLES = ("admin_session", "admin_user", "installment", "agreement", "outbox", "message",
           "escalation", "payment", "timer", "event", "conversation", "channel_link", "invoice",
-          "debtor", "policy", "import_run", "send_slot")
+          "debtor", "policy", "import_run", "send_slot", "staff_notice", "staff_member",
+          "staff_update", "attachment")
 
 
 REQUIRE_BROWSER = os.environ.get("RECOBRO_REQUIRE_BROWSER") == "1"

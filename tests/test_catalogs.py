@@ -61,7 +61,8 @@ SAMPLE = {"name": "Ana", "creditor": "Almacenes Prisma", "total": Money.of("1200
           "invoice": "F-1", "lines": (), "how_to_pay": "", "tax_id": "CNPJ 12.345.678/0001-90",
           "percent": Percent(Decimal("10")), "balance": Money.of("1200000", "COP"),
           "charges": Money.of("12000", "COP"), "count": 3, "number": 2, "terms": "",
-          "expires": date(2026, 11, 26), "channel": "SMS", "hours": 24}
+          "expires": date(2026, 11, 26), "channel": "SMS", "hours": 24,
+          "text": "Hola, Ana: te escribe Inés."}
 
 
 @pytest.mark.parametrize("lang", CATALOGS)

@@ -31,6 +31,16 @@ def test_the_example_policy_round_trips_through_toml() -> None:
     assert segments["small_business"].limits.max_installments == 6
     # what a segment leaves out comes from default
     assert segments["small_business"].limits.max_plan_days == 365
+    assert segments["small_business"].escalation.hardship == ("illness",)
+
+
+def test_which_hardship_goes_to_a_person_is_set_per_segment_and_checked() -> None:
+    lenient = EXAMPLE + '\n[segments.lenient.escalation]\nhardship = ["illness", "job_loss"]\n'
+    assert load_document(lenient)["lenient"].escalation.hardship == ("illness", "job_loss")
+    with pytest.raises(PolicyError) as caught:
+        load_document(EXAMPLE + '\n[segments.default.escalation]\nhardship = ["flu"]\n')
+    assert caught.value.errors == {"segments.default.escalation.hardship": (
+        "The hardship reasons must be a list of no_money, job_loss, illness, business_slow.")}
 
 
 @pytest.mark.parametrize(("toml", "field", "words"), [

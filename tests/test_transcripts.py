@@ -8,11 +8,13 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.clock import FixedClock
-from bot.domain import StaffActed
 from bot.services import Services
+from bot.staff.people import Actor
 from storage.models import Agreement, Debtor, Escalation, Installment
 from tests.conftest import at
-from tests.helpers import NO_CAPS, debtor, load, portfolio, row, say, set_policy, tick
+from tests.helpers import NO_CAPS, debtor, load, portfolio, row, say, set_policy, texts, tick
+
+INES = Actor.telegram(111, "Inés")
 
 
 async def play(svc: Services, debtor_id: str, turns: list[tuple[str, str]]) -> list[str]:
@@ -101,11 +103,14 @@ async def test_es_request_beyond_limits_goes_to_staff_who_approve_then_the_debto
     requested = case.data["decision"]["requested"]
     assert len(requested["schedule"]) == 10
     d = await debtor(services, "CO-001")
-    assert d.id is not None
-    await services.engine.staff_event(d.id, StaffActed("approve_offer", "staff:ines",
-                                                       {"offer": requested}))
-    approved = (await services.dispatcher.run_once(debtor_id=d.id)).sent_messages
-    assert len(approved) == 1
+    assert d.id is not None and case.id is not None
+    assert services.desk is not None
+    outcome = await services.desk.act(case.id, "approve", INES, key="tap-1")
+    assert outcome.ok, outcome.text
+    approved = await texts(services, (await services.dispatcher.run_once(
+        debtor_id=d.id)).sent_messages)
+    assert len(approved) == 1 and "Nuestro equipo aprobó tu solicitud" in approved[0]
+    assert "Un plan de 10 pagos" in approved[0]
     await play(services, "CO-001", [("sí", "Quedó registrado tu acuerdo")])
     [agreement] = await agreements(services)
     assert (agreement.source, agreement.kind) == ("staff", "plan")
@@ -145,3 +150,32 @@ async def test_es_a_broken_plan_is_renegotiated_once_then_goes_to_staff(
     async with services.db.transaction() as session:
         reasons = [e.reason for e in (await session.exec(select(Escalation))).all()]
     assert "broken_plan" in reasons
+
+
+async def test_es_a_dispute_goes_to_staff_who_reject_it_and_the_bot_resumes_reminders(
+        services: Services, clock: FixedClock) -> None:
+    await set_policy(services, NO_CAPS)
+    await load(services, portfolio(row()))
+    await tick(services)
+    await play(services, "CO-001", [
+        ("esa factura no es mía, ya la había devuelto", "Vamos a revisar tu caso"),
+        ("¿y entonces?", "Ya le avisamos a nuestro equipo"),
+    ])
+    clock.advance(timedelta(days=7))
+    assert await tick(services) == []  # disputed: no reminders while staff review it
+    async with services.db.transaction() as session:
+        [case] = (await session.exec(select(Escalation))).all()
+    assert case.reason == "dispute" and case.id is not None
+    assert services.desk is not None
+    outcome = await services.desk.act(case.id, "reject", INES, key="tap-2")
+    assert outcome.ok, outcome.text
+    d = await debtor(services, "CO-001")
+    told = await texts(services, (await services.dispatcher.run_once(
+        debtor_id=d.id)).sent_messages)
+    assert told == ["Hola Ana, revisamos tu caso con el equipo y el cobro es correcto, así que el "
+                    "saldo sigue pendiente. Si necesitas una fecha o un plan de pagos, cuéntanos "
+                    "y lo buscamos juntos."]
+    clock.advance(timedelta(days=1))
+    [reminder] = await tick(services)  # the cadence goes on where it was
+    assert "Tu pago de $1.200.000 está vencido" in reminder
+    await play(services, "CO-001", [("te pago todo el viernes", "Un solo pago de $1.200.000")])

@@ -60,7 +60,12 @@ async def erase(request: web.Request) -> web.StreamResponse:
             raise web.HTTPNotFound(text="no such debtor")
         if debtor.erased_at is not None:
             raise web.HTTPConflict(text="this debtor was already erased")
-        await erasure.erase(session, debtor, actor=f"admin:{info.username}",
-                            now=svc.clock.now())
+        report = await erasure.erase(session, debtor, actor=f"admin:{info.username}",
+                                     now=svc.clock.now())
         target = debtor.external_id
+    # Committed: now the receipts' files go, and the staff group's posts about them.
+    if svc.media is not None and report.files:
+        await svc.media.store.delete(report.files)
+    if svc.staff_bot is not None:
+        svc.staff_bot.kick()
     raise web.HTTPSeeOther(f"/admin/debtors/{target}?erased=1")

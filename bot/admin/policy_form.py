@@ -13,7 +13,7 @@ import tomli_w
 from bot.domain import Channel
 from bot.negotiation import Frequency
 from bot.negotiation.limits import INT_FIELDS, LABELS, OPTIONAL
-from bot.policy_doc import SegmentPolicy
+from bot.policy_doc import HARDSHIP_REASONS, SegmentPolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +82,11 @@ GROUPS: tuple[tuple[str, tuple[FormField, ...]], ...] = (
                   "whatsapp, sms; empty: the debtor's own channel"),
         FormField("channels.disabled", "Channels off", kind="checkboxes"),
     )),
+    ("Staff", (
+        FormField("escalation.hardship", "Hardship that goes to a person",
+                  "a debtor who gives one of these reasons for not paying is handed to staff "
+                  "at once instead of negotiated with", "checkboxes"),
+    )),
     ("Contact rules", (
         FormField("compliance", "Changes to the country's contact rules",
                   "TOML, e.g. caps.per_local_day = 1; empty: the preset as it is", "textarea"),
@@ -89,7 +94,8 @@ GROUPS: tuple[tuple[str, tuple[FormField, ...]], ...] = (
 )
 FIELDS = {f.name: f for _, group in GROUPS for f in group}
 CHOICES = {"plan_frequencies": [f.value for f in Frequency],
-           "channels.disabled": [c.value for c in Channel]}
+           "channels.disabled": [c.value for c in Channel],
+           "escalation.hardship": list(HARDSHIP_REASONS)}
 
 
 def form_values(policy: SegmentPolicy) -> dict[str, Any]:
@@ -110,6 +116,7 @@ def form_values(policy: SegmentPolicy) -> dict[str, Any]:
     values["cadence.payment_claim_pause_days"] = str(data["cadence"]["payment_claim_pause_days"])
     values["channels.order"] = ", ".join(data["channels"]["order"])
     values["channels.disabled"] = list(data["channels"]["disabled"])
+    values["escalation.hardship"] = list(data["escalation"]["hardship"])
     values["compliance"] = tomli_w.dumps(data["compliance"]) if data["compliance"] else ""
     return values
 
@@ -161,6 +168,7 @@ def form_to_raw(form: Mapping[str, Any], current: SegmentPolicy,
     raw["cadence"] = cadence
     order = [p.strip() for p in str(form.get("channels.order", "")).split(",") if p.strip()]
     raw["channels"] = {"order": order, "disabled": list(lists.get("channels.disabled", []))}
+    raw["escalation"] = {"hardship": list(lists.get("escalation.hardship", []))}
     text = str(form.get("compliance", "")).strip()
     try:
         raw["compliance"] = tomllib.loads(text) if text else {}

@@ -43,6 +43,7 @@ def configure(settings: Settings, clock: Clock) -> Providers:
     providers = Providers()
     _twilio(settings, clock, providers)
     _telegram(settings, providers)
+    _staff(settings, providers)
     return providers
 
 
@@ -110,3 +111,23 @@ def _telegram(settings: Settings, providers: Providers) -> None:
             "telegram: RECOBRO_TELEGRAM_SECRET is not set, so /webhooks/telegram refuses "
             "every update; set it and pass the same secret_token to setWebhook (or use "
             "`recobro telegram poll` for development)")
+
+
+def _staff(settings: Settings, providers: Providers) -> None:
+    """Say where staff cases go; the staff bot itself is built with the services."""
+    if settings.staff_chat_id is None:
+        if providers.telegram is not None:
+            providers.notes.append(
+                "staff: RECOBRO_STAFF_CHAT_ID is not set, so cases are only on /admin/staff; "
+                "add the bot to your staff group as an admin and set it to the group's id")
+        return
+    if providers.telegram is None:
+        providers.notes.append(
+            "staff group off: RECOBRO_STAFF_CHAT_ID needs Telegram (RECOBRO_TELEGRAM_TOKEN and "
+            "RECOBRO_TELEGRAM_BOT_USERNAME); cases are on /admin/staff")
+        return
+    providers.notes.append(
+        f"staff: cases go to the Telegram group {settings.staff_chat_id}"
+        + ("" if settings.staff_user_ids or settings.admin_user_ids else
+           "; nobody is on the staff list in the settings (RECOBRO_STAFF_USER_IDS): add "
+           "people on /admin/staff/people or every button press is refused"))

@@ -85,7 +85,8 @@ class TelegramChannel:
         self.secret = secret
         self.sender = f"telegram:{token.split(':', 1)[0]}"  # the rate limit is per bot
         self.application = (
-            Application.builder().token(token).base_url(api_base).updater(None)
+            Application.builder().token(token).base_url(api_base)
+            .base_file_url(file_base_url(api_base)).updater(None)
             .connect_timeout(timeout).read_timeout(timeout).write_timeout(timeout)
             .pool_timeout(timeout).build())
         self._started = False
@@ -136,7 +137,7 @@ class TelegramChannel:
                     reply_markup=keyboard if n == len(parts) else None)
         except RetryAfter as exc:
             raise TransientSendError(f"Telegram flood control: {exc}", code="429",
-                                     retry_after=_seconds(exc)) from exc
+                                     retry_after=retry_seconds(exc)) from exc
         except Forbidden as exc:
             raise PermanentSendError(f"the debtor blocked the bot or left: {exc.message}",
                                      code="forbidden") from exc
@@ -178,6 +179,12 @@ class TelegramChannel:
             raise ValueError(f"not a Telegram update: {type(exc).__name__}") from None
 
 
+def file_base_url(api_base: str) -> str:
+    """Where files are downloaded from: https://api.telegram.org/bot -> .../file/bot."""
+    base = api_base.rstrip("/")
+    return f"{base.removesuffix('/bot')}/file/bot" if base.endswith("/bot") else f"{base}/file"
+
+
 def deep_link(username: str, token: str) -> str:
     """`https://t.me/<bot>?start=<token>`: opening it sends `/start <token>` to the bot."""
     return f"https://t.me/{username}?start={token}"
@@ -198,7 +205,8 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     return parts
 
 
-def _seconds(exc: RetryAfter) -> float:
+def retry_seconds(exc: RetryAfter) -> float:
+    """The seconds a RetryAfter asks us to wait."""
     with warnings.catch_warnings():  # PTB 22 warns that the int form will become timedelta
         warnings.simplefilter("ignore", PTBDeprecationWarning)
         value = exc.retry_after
@@ -270,6 +278,15 @@ async def handle_update(svc: Services, channel: TelegramChannel, update: Update)
             await _answer(channel, query)
 
 
+async def route_update(svc: Services, channel: TelegramChannel, update: Update) -> str:
+    """The staff group's updates (and admins' commands) to the staff bot, every other one to
+    the debtors' handler: one bot, one webhook, two audiences."""
+    staff = svc.staff_bot
+    if staff is not None and await staff.wants(update):
+        return await staff.handle(update)
+    return await handle_update(svc, channel, update)
+
+
 async def _answer(channel: TelegramChannel, query: CallbackQuery) -> None:
     """Stop the button's spinner; a failure here must not fail the update."""
     try:
@@ -301,7 +318,7 @@ async def poll(svc: Services, channel: TelegramChannel, stop: asyncio.Event) -> 
             update = getter.result()
             if isinstance(update, Update):
                 try:
-                    status = await handle_update(svc, channel, update)
+                    status = await route_update(svc, channel, update)
                     log.info("telegram update %s: %s", update.update_id, status)
                 except Exception:
                     log.exception("telegram update %s failed", update.update_id)

@@ -72,6 +72,7 @@ from bot.channels.whatsapp_templates import (
 )
 from bot.clock import Clock
 from bot.domain import InboundMessage, Media
+from bot.escalations import check_unreachable
 from bot.texts import Renderer, Say
 from storage.db import Database
 from storage.models import Event, Message
@@ -191,6 +192,10 @@ class TwilioGateway:
                                      code="connection") from exc
         finally:
             _RESPONSE_HEADERS.reset(token)
+
+    def media_auth(self) -> str:
+        """The Authorization header for the account's media URLs (HTTP Basic, SID:token)."""
+        return aiohttp.encode_basic_auth(self.account_sid, self._auth_token)
 
     def status_callback(self, message_id: int) -> str:
         """Where Twilio reports this message's delivery (our id rides along)."""
@@ -408,6 +413,11 @@ async def apply_status(db: Database, clock: Clock, sid: str, reported: str,
                                       "message_id": message.id, "provider_id": sid,
                                       "status": change.status, "code": error_code,
                                       "reason": message.error_message}))
+                if message.debtor_id is not None:
+                    session.add(message)
+                    await session.flush()
+                    await check_unreachable(session, message.debtor_id, code=error_code,
+                                            now=now)
         elif change.late_failure:
             # Delivered already: the status stays; staff still see what Twilio said.
             session.add(Event(at=now, debtor_id=message.debtor_id, actor="twilio",

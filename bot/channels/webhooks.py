@@ -14,7 +14,7 @@ from aiohttp import web
 
 from bot.channels.http import read_body
 from bot.channels.telegram import WEBHOOK_PATH as TELEGRAM_PATH
-from bot.channels.telegram import TelegramChannel, handle_update
+from bot.channels.telegram import TelegramChannel, route_update
 from bot.channels.twilio import (
     EMPTY_TWIML,
     SID,
@@ -97,7 +97,7 @@ async def telegram_webhook(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(text=str(exc)) from None
     svc = services(request)
     try:
-        status = await handle_update(svc, channel, update)
+        status = await route_update(svc, channel, update)
     except Exception:
         log.exception("could not store Telegram update %s", update.update_id)
         raise web.HTTPServiceUnavailable(text="try again") from None

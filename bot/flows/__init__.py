@@ -3,7 +3,8 @@
 States are an Enum (`State`), allowed moves a table (`TRANSITIONS`) checked at import and on
 every step. Each topic lives in its own module: reminder, inquiry (why not paid), promise,
 negotiation (offers within limits), agreements (their follow-up), identity, handoff (dispute,
-person, abuse, wrong number, claimed payment), optout.
+person, abuse, wrong number, claimed payment), optout, and staff (what people decide on a
+case, and the takeover).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from bot.domain import (
     StaffActed,
     TimerFired,
 )
-from bot.flows import agreements, inquiry, negotiation, payments, reminder, switch
+from bot.flows import agreements, inquiry, payments, reminder, staff, switch
 from bot.flows.core import (
     TRANSITIONS,
     Conversation,
@@ -33,10 +34,14 @@ from bot.flows.core import (
 def step(conv: Conversation, event: Event, ctx: Context) -> Decision:
     """Apply one event to a conversation: the next state, its data, the actions to take."""
     match event:
+        case DebtorSaid() if staff.taken(conv):
+            decision = staff.during_takeover(conv, event, ctx)
         case DebtorSaid():
             decision = switch.on_message(conv, event, ctx) or inquiry.on_message(conv, event, ctx)
         case ChannelLinked():
             decision = switch.on_linked(conv, event, ctx)
+        case TimerFired() if staff.taken(conv):
+            decision = staff.timer_during_takeover(conv, event, ctx)
         case TimerFired(kind="reminder"):
             decision = reminder.on_reminder(conv, ctx)
         case TimerFired(kind="installment_reminder"):
@@ -45,11 +50,11 @@ def step(conv: Conversation, event: Event, ctx: Context) -> Decision:
             decision = agreements.on_check(conv, event, ctx)
         case PaymentReceived(amount=amount):
             decision = payments.on_payment(conv, amount, ctx)
-        case StaffActed(action="return_to_bot"):
-            data = {k: v for k, v in conv.data.items() if k != "human_ack"}
-            decision = Decision(State.IDLE, data)
-        case StaffActed(action="approve_offer", data={"offer": dict() as offer}):
-            decision = negotiation.staff_approved(conv, ctx, offer)
+            if staff.taken(conv):
+                # The person in charge decides what to say; they are told of the payment.
+                decision = staff.quiet(decision, "payment")
+        case StaffActed():
+            decision = staff.on_staff(conv, event, ctx)
         case _:
             raise FlowError(f"no flow handles {event!r}")
     if decision.state not in TRANSITIONS[conv.state]:

@@ -141,9 +141,11 @@ class MarkReminded:
 
 @dataclass(frozen=True, slots=True)
 class SetInvoiceStatus:
-    """Change the status of the debtor's open invoices (e.g. disputed)."""
+    """Change the status of the debtor's invoices in status `only` (open -> disputed, and
+    back when staff reject a dispute)."""
 
     status: str
+    only: str = "open"
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,9 +178,32 @@ class SwitchChannel:
     channel: str
 
 
+@dataclass(frozen=True, slots=True)
+class UpdateCase:
+    """Change a staff case: taken, snoozed or resolved.
+
+    `case_id` None means every case of the debtor still open (a takeover covers them all).
+    """
+
+    case_id: int | None
+    status: str  # taken | snoozed | resolved
+    assignee: str | None = None
+    until: datetime | None = None  # snoozed: raised again at this moment
+    resolution: str | None = None  # resolved: approved, countered, rejected, paid, returned...
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyStaff:
+    """Tell staff in their group: `relay` the debtor's message just received, or an `info`
+    line, or the `summary` of a takeover handed back to the bot."""
+
+    kind: str  # relay | info | summary
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
 Action = (Send | Escalate | OptOut | MarkThirdParty | VerifyIdentity | CreateAgreement
           | CloseAgreement | MarkReminded | SetInvoiceStatus | Schedule | Note
-          | SwitchChannel)
+          | SwitchChannel | UpdateCase | NotifyStaff)
 
 
 @dataclass(frozen=True, slots=True)

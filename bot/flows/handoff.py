@@ -1,5 +1,5 @@
 """When a person is needed: a dispute, a request for a human, abuse, a claimed payment,
-a wrong number, or a bot that keeps misunderstanding."""
+a wrong number, hardship a person should handle, or a bot that keeps misunderstanding."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from bot.flows.core import (
     Escalate,
     MarkThirdParty,
     Note,
+    NotifyStaff,
     SetInvoiceStatus,
     State,
 )
@@ -31,11 +32,18 @@ def to_human(conv: Conversation, ctx: Context, *, reason: str = "talk_to_human",
 
 
 def while_human(conv: Conversation, ctx: Context) -> Decision:
-    """A message while staff have the case: acknowledge once, then let staff answer."""
+    """A message while the case waits for staff: shown to them; acknowledged once."""
+    relay = NotifyStaff("relay")
     if conv.data.get("human_ack"):
-        return Decision(conv.state, dict(conv.data))
+        return Decision(conv.state, dict(conv.data), (relay,))
     data = dict(conv.data) | {"human_ack": True}
-    return reply(conv, Say("handoff.waiting"), data=data)
+    return _with(reply(conv, Say("handoff.waiting"), data=data), relay)
+
+
+def hardship(conv: Conversation, ctx: Context, reason: str) -> Decision:
+    """A hardship the segment hands to people (illness, by default): no bargaining by a bot."""
+    return to_human(conv, ctx, reason=f"hardship_{reason}", text="hardship.ack",
+                    priority="high")
 
 
 def abuse(conv: Conversation, ctx: Context) -> Decision:

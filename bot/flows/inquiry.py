@@ -89,8 +89,11 @@ def on_message(conv: Conversation, said: DebtorSaid, ctx: Context) -> Decision:
         return negotiation.promise_on(conv, ctx, when)
     if intent in NEGOTIATION_INTENTS:
         reason = said.understanding.reason
-        decision = negotiation.propose(conv, ctx, said.understanding)
         note = Note("reason", {"intent": intent.value, "reason": reason.value if reason else None})
+        if reason is not None and reason.value in ctx.policy.hardship_to_staff:
+            decision = handoff.hardship(conv, ctx, reason.value)
+        else:
+            decision = negotiation.propose(conv, ctx, said.understanding)
         return Decision(decision.state, decision.data, (note, *decision.actions))
     match intent:
         case Intent.PROMISE_TO_PAY:

@@ -31,6 +31,7 @@ from bot.negotiation import (
     OfferKind,
     Outcome,
     Proposal,
+    Rule,
     Situation,
     days_overdue,
     evaluate,
@@ -115,7 +116,12 @@ def accept(conv: Conversation, ctx: Context) -> Decision:
     assert sit is not None and stored is not None
     offer = Offer.from_dict(stored)
     authority = Authority(conv.data.get("offer_authority", Authority.BOT.value))
-    if violations(offer, sit, ctx.policy.limits, authority):
+    broken = violations(offer, sit, ctx.policy.limits, authority)
+    if broken and {v.rule for v in broken} == {Rule.APPROVAL_THRESHOLD.value}:
+        # A balance above the segment's threshold: the debtor's yes goes to a person, who
+        # approves it (then the debtor confirms once more) or not.
+        return _for_approval(conv, offer)
+    if broken:
         # Expired, or the balance moved (a payment arrived): what was written no longer
         # holds, so write what holds today.
         verdict = next_offer(sit, ctx.policy.limits, ())
@@ -144,17 +150,29 @@ def accept(conv: Conversation, ctx: Context) -> Decision:
     return Decision(decision.state, decision.data, (*actions, *decision.actions))
 
 
+def _for_approval(conv: Conversation, offer: Offer) -> Decision:
+    data = {k: v for k, v in conv.data.items()
+            if k not in ("offer", "offer_authority", "offer_from")}
+    decision = reply(Conversation(conv.state, data), Say("negotiation.review"), state=State.HUMAN)
+    escalate = Escalate("approval_threshold", "normal", {"decision": {
+        "outcome": "escalate", "reason": "approval_threshold", "offer": None,
+        "broken": [Rule.APPROVAL_THRESHOLD.value], "proposal": None,
+        "requested": offer.as_dict()}})
+    return Decision(decision.state, decision.data, (escalate, *decision.actions))
+
+
 def staff_approved(conv: Conversation, ctx: Context, offer_data: dict[str, Any]) -> Decision:
     """Staff approved terms beyond the bot's limits: write them out for the debtor's yes."""
     offer = Offer.from_dict(offer_data)
     sit = situation(ctx)
-    broken = ["no_debt"] if sit is None else [
-        v.rule for v in violations(offer, sit, ctx.policy.limits, Authority.STAFF)]
+    found = [] if sit is None else violations(offer, sit, ctx.policy.limits, Authority.STAFF)
+    broken = ["no_debt"] if sit is None else [v.rule for v in found]
     if broken:
         # Beyond even the staff ceilings (or stale): nothing is written to the debtor; the
         # staff screen shows the refusal from this note.
-        return Decision(conv.state, dict(conv.data),
-                        (Note("approval_refused", {"broken": broken, "offer": offer_data}),))
+        messages = ["Nothing is owed any more."] if sit is None else [v.message for v in found]
+        return Decision(conv.state, dict(conv.data), (Note("approval_refused", {
+            "broken": broken, "messages": messages, "offer": offer_data}),))
     data = dict(conv.data) | {"offer": offer.as_dict(), "offer_authority": "staff"}
     return reply(Conversation(conv.state, data), Say("offer.approved", {
         **greeting_params(ctx), "terms": terms(offer, ctx)}, CONFIRM_OPTIONS),

@@ -17,15 +17,25 @@ It implements the few endpoints Recobro calls, records every request, and fails 
 
 Twilio: `POST {twilio_api_base}/2010-04-01/Accounts/{sid}/Messages.json` answers 201 with a
 message SID (SM + 32 hex), or the Twilio error JSON (`code`, `message`, `status`).
-Telegram: `{telegram_api_base}{token}/{method}` for getMe, sendMessage,
-answerCallbackQuery, editMessageReplyMarkup, setWebhook, deleteWebhook, getUpdates (fed
-by `queue_update`) and close; errors use the Bot API shape (`ok`, `error_code`,
-`description`, `parameters.retry_after`).
+Telegram: `{telegram_api_base}{token}/{method}` for getMe, sendMessage (private chats for
+positive ids, a supergroup for negative ones, in a topic with `message_thread_id`),
+editMessageText, editMessageReplyMarkup, answerCallbackQuery, setMessageReaction,
+getChat (`forum=True` makes the group a forum), createForumTopic, deleteForumTopic,
+sendPhoto and sendDocument (multipart uploads: the recorded parameter is the file's name
+and size), getFile and the file download (`add_file`), setWebhook, deleteWebhook,
+getUpdates (fed by `queue_update`) and close; errors use the Bot API shape (`ok`,
+`error_code`, `description`, `parameters.retry_after`).
+
+Twilio media: `GET .../Messages/{sid}/Media/{sid}` checks the account's Basic auth and
+redirects, like Twilio, to a media store on another origin (`localhost` instead of
+127.0.0.1), which serves what `add_twilio_media` put there; `twilio_media_url()` is the URL
+Twilio would put in `MediaUrl0`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import json
 import time
@@ -61,6 +71,7 @@ class Failure:
     description: str = ""
     retry_after: float | None = None
     delay: float = 0.0
+    method: str | None = None  # Telegram: only a call to this Bot API method
 
 
 @dataclass
@@ -75,6 +86,12 @@ class FakeProviders:
     _runner: web.AppRunner | None = None
     _port: int = 0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(100))
+    _topics: itertools.count[int] = field(default_factory=lambda: itertools.count(500))
+    forum: bool = False  # getChat says the group is a forum (topics)
+    files: dict[str, bytes] = field(default_factory=dict)  # Telegram file id -> content
+    media: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # Twilio media sid
+    account_auth: tuple[str, str] = ("", "")  # what Twilio's media URLs require
+    sent: list[dict[str, Any]] = field(default_factory=list)  # Telegram messages it "sent"
 
     # Lifecycle ---------------------------------------------------------------------------
 
@@ -84,6 +101,11 @@ class FakeProviders:
         app.router.add_post("/twilio/2010-04-01/Accounts/{account}/Messages.json",
                             self._twilio_create)
         app.router.add_route("*", "/telegram/bot{token}/{method}", self._telegram)
+        app.router.add_get("/telegram/file/bot{token}/{path:.+}", self._telegram_file)
+        app.router.add_get(
+            "/twilio/2010-04-01/Accounts/{account}/Messages/{message}/Media/{media}",
+            self._twilio_media)
+        app.router.add_get("/cdn/{media}", self._cdn)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, 0)
@@ -118,15 +140,28 @@ class FakeProviders:
 
     def fail_next(self, provider: str, *, status: int | None = None, code: int | None = None,
                   description: str = "", retry_after: float | None = None, delay: float = 0.0,
-                  times: int = 1) -> None:
-        """Make the next `times` calls to `provider` fail (status) or answer late (delay)."""
+                  times: int = 1, method: str | None = None) -> None:
+        """Make the next `times` calls to `provider` (to `method`) fail or answer late."""
         for _ in range(times):
             self._failures[provider].append(
-                Failure(status, code, description, retry_after, delay))
+                Failure(status, code, description, retry_after, delay, method))
 
     def queue_update(self, update: dict[str, Any]) -> None:
         """An update that the next getUpdates returns (long polling)."""
         self._updates.append(update)
+
+    def add_file(self, file_id: str, content: bytes) -> None:
+        """A file a Telegram user sent, for getFile and the download."""
+        self.files[file_id] = content
+
+    def add_twilio_media(self, media_sid: str, content: bytes, content_type: str) -> None:
+        """A file a WhatsApp user sent, behind Twilio's media URL."""
+        self.media[media_sid] = (content, content_type)
+
+    def twilio_media_url(self, account: str, message: str, media_sid: str) -> str:
+        """What Twilio puts in MediaUrl0 (under the fake's API base)."""
+        return f"{self.twilio_api_base}/2010-04-01/Accounts/{account}/Messages/{message}" \
+               f"/Media/{media_sid}"
 
     def clear(self) -> None:
         """Forget what was recorded."""
@@ -165,15 +200,47 @@ class FakeProviders:
             "date_created": "Tue, 24 Nov 2026 15:00:00 +0000", "error_code": None,
         }, status=201)
 
+    async def _twilio_media(self, request: web.Request) -> web.StreamResponse:
+        self.requests.append(Recorded("twilio", "GET media", request.path, {},
+                                      dict(request.headers), time.monotonic()))
+        sid, token = self.account_auth
+        expected = "Basic " + base64.b64encode(f"{sid}:{token}".encode()).decode()
+        if request.headers.get("Authorization") != expected:
+            return web.json_response({"code": 20003, "message": "Authenticate",
+                                      "status": 401}, status=401)
+        failure = await self._take("twilio")
+        if failure is not None and failure.status is not None:
+            return web.json_response({"status": failure.status}, status=failure.status)
+        media = request.match_info["media"]
+        if media not in self.media:
+            return web.json_response({"code": 20404, "status": 404}, status=404)
+        # Like Twilio: a redirect to the media store, on another origin.
+        raise web.HTTPTemporaryRedirect(f"http://localhost:{self._port}/cdn/{media}")
+
+    async def _cdn(self, request: web.Request) -> web.Response:
+        self.requests.append(Recorded("cdn", "GET", request.path, {}, dict(request.headers),
+                                      time.monotonic()))
+        content, kind = self.media[request.match_info["media"]]
+        return web.Response(body=content, content_type=kind)
+
     # Telegram --------------------------------------------------------------------------
+
+    async def _telegram_file(self, request: web.Request) -> web.Response:
+        path = request.match_info["path"]
+        self.requests.append(Recorded("telegram", "file", request.path, {"path": path},
+                                      dict(request.headers), time.monotonic()))
+        file_id = path.rsplit("/", 1)[-1]
+        if file_id not in self.files:
+            return web.Response(status=404)
+        return web.Response(body=self.files[file_id], content_type="application/octet-stream")
 
     async def _telegram(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = await _telegram_params(request)
         self.requests.append(Recorded("telegram", method, request.path, params,
                                       dict(request.headers), time.monotonic()))
-        failure = await self._take("telegram") if method not in ("getMe", "getUpdates") \
-            else None
+        failure = await self._take("telegram", method) \
+            if method not in ("getMe", "getUpdates") else None
         if failure is not None and failure.status is not None:
             body: dict[str, Any] = {"ok": False, "error_code": failure.status,
                                     "description": failure.description
@@ -182,6 +249,9 @@ class FakeProviders:
                 body["parameters"] = {"retry_after": int(failure.retry_after)}
                 body["description"] = f"Too Many Requests: retry after {failure.retry_after:g}"
             return web.json_response(body, status=failure.status)
+        if method == "getFile" and str(params.get("file_id")) not in self.files:
+            return web.json_response({"ok": False, "error_code": 400,
+                                      "description": "Bad Request: invalid file_id"}, status=400)
         return web.json_response({"ok": True, "result": await self._result(method, params)})
 
     async def _result(self, method: str, params: dict[str, Any]) -> Any:
@@ -189,27 +259,61 @@ class FakeProviders:
             return {"id": BOT_ID, "is_bot": True, "first_name": "Recobro",
                     "username": BOT_USERNAME, "can_join_groups": False,
                     "can_read_all_group_messages": False, "supports_inline_queries": False}
-        if method == "sendMessage":
+        if method in ("sendMessage", "sendPhoto", "sendDocument"):
+            chat_id = int(params["chat_id"])
             message: dict[str, Any] = {
                 "message_id": next(self._ids), "date": int(time.time()),
-                "chat": {"id": int(params["chat_id"]), "type": "private"},
-                "from": {"id": BOT_ID, "is_bot": True, "first_name": "Recobro"},
-                "text": params.get("text", "")}
-            if params.get("reply_markup"):
-                message["reply_markup"] = params["reply_markup"]
+                "chat": {"id": chat_id, "type": "private", "first_name": "Ana"} if chat_id > 0
+                else {"id": chat_id, "type": "supergroup", "title": "Staff",
+                      "is_forum": self.forum},
+                "from": {"id": BOT_ID, "is_bot": True, "first_name": "Recobro"}}
+            if method == "sendMessage":
+                message["text"] = params.get("text", "")
+            else:
+                message["caption"] = params.get("caption", "")
+            if params.get("message_thread_id"):
+                message["message_thread_id"] = int(params["message_thread_id"])
+                message["is_topic_message"] = True
+            markup = params.get("reply_markup")
+            if isinstance(markup, dict) and "inline_keyboard" in markup:
+                message["reply_markup"] = markup  # a message carries only inline keyboards
+            self.sent.append(message)
             return message
+        if method in ("editMessageText", "editMessageReplyMarkup"):
+            return {"message_id": int(params["message_id"]), "date": int(time.time()),
+                    "chat": {"id": int(params["chat_id"]), "type": "supergroup",
+                             "title": "Staff"},
+                    "text": params.get("text", ""),
+                    **({"reply_markup": params["reply_markup"]}
+                       if "inline_keyboard" in (params.get("reply_markup") or {}) else {})}
+        if method == "getChat":
+            chat_id = int(params["chat_id"])
+            return {"id": chat_id, "type": "supergroup" if chat_id < 0 else "private",
+                    "title": "Staff", "is_forum": self.forum, "accent_color_id": 0,
+                    "max_reaction_count": 11, "accepted_gift_types": {
+                        "unlimited_gifts": False, "limited_gifts": False,
+                        "unique_gifts": False, "premium_subscription": False,
+                        "gifts_from_channels": False}}
+        if method == "createForumTopic":
+            return {"message_thread_id": next(self._topics), "name": params.get("name", ""),
+                    "icon_color": 7322096}
+        if method == "getFile":
+            file_id = str(params["file_id"])
+            return {"file_id": file_id, "file_unique_id": f"u-{file_id}",
+                    "file_size": len(self.files[file_id]), "file_path": f"photos/{file_id}"}
         if method == "getUpdates":
             if not self._updates:
                 await asyncio.sleep(0.05)
             updates, self._updates = self._updates, []
             return updates
-        return True  # answerCallbackQuery, setWebhook, deleteWebhook, editMessageReplyMarkup
+        return True  # answerCallbackQuery, setMessageReaction, setWebhook, deleteForumTopic...
 
-    async def _take(self, provider: str) -> Failure | None:
+    async def _take(self, provider: str, method: str | None = None) -> Failure | None:
         queue = self._failures[provider]
-        if not queue:
+        failure = next((f for f in queue if f.method in (None, method)), None)
+        if failure is None:
             return None
-        failure = queue.popleft()
+        queue.remove(failure)
         if failure.delay:
             await asyncio.sleep(failure.delay)
         return failure
@@ -223,6 +327,9 @@ async def _telegram_params(request: web.Request) -> dict[str, Any]:
     form = await request.post()
     params: dict[str, Any] = {}
     for key, value in form.items():
+        if isinstance(value, web.FileField):
+            params[key] = {"filename": value.filename, "size": len(value.file.read())}
+            continue
         text = str(value)
         try:
             params[key] = json.loads(text)
