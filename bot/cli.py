@@ -101,7 +101,7 @@ async def cmd_import(args: argparse.Namespace) -> int:
 async def cmd_tick(args: argparse.Namespace) -> int:
     services = await _services(args)
     try:
-        report = await services.scheduler.run_pass()
+        report = await services.scheduler.run_pass(dispatch=not args.no_dispatch)
         print(f"{services.clock.now().isoformat()}: {report.summary()}")
     finally:
         await services.close()
@@ -454,6 +454,8 @@ def parser() -> argparse.ArgumentParser:
 
     tick = sub.add_parser("tick", help="run one scheduler pass and exit")
     tick.add_argument("--now", help="the moment to run at (ISO 8601)")
+    tick.add_argument("--no-dispatch", action="store_true",
+                      help="fire due timers only; leave the outbox to running workers")
     tick.set_defaults(func=cmd_tick)
 
     chat = sub.add_parser("chat", help="chat as a debtor in the terminal (sandbox)")

@@ -62,13 +62,16 @@ class Scheduler:
         self.media = media
         self._aps: AsyncIOScheduler | None = None
 
-    async def run_pass(self, *, debtor_id: int | None = None) -> PassReport:
+    async def run_pass(self, *, debtor_id: int | None = None,
+                       dispatch: bool = True) -> PassReport:
         """One pass: retry failed inbound messages, fire due timers, dispatch the outbox;
         then (for a whole pass) download attachments, raise cases past their deadline and
-        post the staff group's notices."""
+        post the staff group's notices. With `dispatch=False` the outbox is left to the
+        dispatchers of running workers (`recobro tick --no-dispatch`)."""
         retried = 0 if debtor_id is not None else await self.engine.retry_failed_inbound()
         fired = await self.engine.fire_due_timers(debtor_id=debtor_id)
-        report = await self.dispatcher.run_once(debtor_id=debtor_id)
+        report = (await self.dispatcher.run_once(debtor_id=debtor_id) if dispatch
+                  else DispatchReport())
         if debtor_id is not None:
             return PassReport(retried, fired, report)
         attachments = await self.media.run_once() if self.media is not None else 0

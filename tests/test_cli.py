@@ -78,6 +78,15 @@ def test_tick_then_debtor_show_json(recobro) -> None:  # type: ignore[no-untyped
     assert recobro("debtor", "show", "NOPE").returncode == 2
 
 
+def test_tick_no_dispatch_queues_reminders_for_the_running_workers(recobro) -> None:  # type: ignore[no-untyped-def]
+    recobro("import", str(ROOT / "examples" / "portfolio.csv"))
+    queued = recobro("tick", "--no-dispatch", "--now", NOW)
+    assert queued.returncode == 0, queued.stderr
+    assert "sent 0," in queued.stdout and "timers fired 0;" not in queued.stdout
+    sent = recobro("tick", "--now", NOW)
+    assert "timers fired 0;" in sent.stdout and "sent 0," not in sent.stdout
+
+
 def test_admin_users_are_created_with_a_password_from_stdin(recobro) -> None:  # type: ignore[no-untyped-def]
     created = recobro("admin", "create-user", "ines", "--role", "admin", "--password-stdin",
                       stdin="una clave larga\n")
