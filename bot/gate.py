@@ -21,7 +21,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import compliance
 from bot.compliance import Allowed, Contact, MessageKind, Never, NotBefore
-from bot.compliance.types import Consent, ContactStatus, OptOut
+from bot.compliance.quiet import parse_quiet_times
+from bot.compliance.types import Consent, ContactStatus, OptOut, QuietTime
 from bot.compliance.types import Debtor as GateDebtor
 from bot.domain import ALL_CHANNELS, PolicyView
 from storage.models import Debtor, Message
@@ -104,9 +105,16 @@ def gate_debtor(debtor: Debtor) -> GateDebtor:
                    datetime.fromisoformat(at))
             for channel, at in debtor.opt_outs.items()
             if channel == ALL_CHANNELS or channel in _CHANNELS),
+        quiet_times=_quiet(debtor.quiet_times or ""),
         identity_confirmed=debtor.identity_verified_at is not None,
         third_party=debtor.third_party_at is not None,
     )
+
+
+@lru_cache(maxsize=1024)
+def _quiet(text: str) -> tuple[QuietTime, ...]:
+    """Stored quiet times are canonical (checked at import), so this parse cannot fail."""
+    return parse_quiet_times(text)
 
 
 @lru_cache(maxsize=512)

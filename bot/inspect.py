@@ -62,6 +62,7 @@ async def debtor_document(session: AsyncSession, external_id: str) -> dict[str, 
         "timezone": debtor.timezone,
         "segment": debtor.segment,
         "channel": debtor.channel,
+        "quiet_times": debtor.quiet_times,
         "currency": currency,
         "balance": _amount(open_minor, currency) if currency else "0",
         "status": debtor_status(debtor, invoices, agreements,
@@ -127,7 +128,8 @@ def debtor_status(debtor: Debtor, invoices: Any, agreements: Any, state: str) ->
 def debtor_text(document: dict[str, Any]) -> str:
     """The document as a few readable lines."""
     d = document
-    lines = [f"{d['name']} ({d['debtor_id']}), {d['locale']}, {d['country']}, {d['timezone']}",
+    lines = [f"{d['name']} ({d['debtor_id']}), {d['locale']}, {d['country']}, {d['timezone']}"
+             + (f"; not at {d['quiet_times']}" if d["quiet_times"] else ""),
              f"  owes {d['balance']} {d['currency'] or ''}; status {d['status']}; "
              f"conversation {d['conversation_state']}"]
     lines += [f"  invoice {i['invoice_id']}: {i['open_amount']} of {i['amount']}, due "

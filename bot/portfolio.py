@@ -23,6 +23,7 @@ from phonenumbers import timezone as phone_zones
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.compliance.quiet import format_quiet_times, parse_quiet_times
 from bot.domain import Channel
 from bot.i18n import LocaleError, catalog_name, normalize_locale
 from bot.money import Money, MoneyError, exponent
@@ -31,7 +32,7 @@ from storage.models import Event as EventRow
 
 REQUIRED = ("debtor_id", "name", "phone", "invoice_id", "amount", "currency", "due_on")
 OPTIONAL = ("email", "channel", "locale", "country", "timezone", "segment", "issued_on",
-            "document_last4", "telegram_chat_id")
+            "document_last4", "telegram_chat_id", "quiet_times")
 DEFAULT_LOCALE = "es-CO"
 
 # Used when the phone number alone does not place the debtor in one zone.
@@ -44,7 +45,7 @@ COUNTRY_ZONES = {
 # regions ("ZZ" unknown, "EU", "UN") that Babel lists as territories.
 _COUNTRIES = frozenset(phonenumbers.SUPPORTED_REGIONS)
 _DEBTOR_FIELDS = ("name", "phone", "email", "channel", "locale", "country", "timezone",
-                  "segment", "document_last4", "telegram_chat_id")
+                  "segment", "document_last4", "telegram_chat_id", "quiet_times")
 
 
 class PortfolioFileError(ValueError):
@@ -78,6 +79,7 @@ class PortfolioRow:
     segment: str
     document_last4: str | None
     telegram_chat_id: str | None
+    quiet_times: str | None
     invoice_id: str
     amount: Money
     issued_on: date | None
@@ -200,11 +202,18 @@ def _parse_row(line: int, v: dict[str, str]) -> PortfolioRow:
     chat = v.get("telegram_chat_id") or None
     if chat is not None and not chat.lstrip("-").isdigit():
         raise _Reject(f"telegram_chat_id {chat!r} must be a number")
+    quiet = None
+    if v.get("quiet_times"):
+        try:
+            quiet = format_quiet_times(parse_quiet_times(v["quiet_times"])) or None
+        except ValueError as exc:
+            raise _Reject(f"quiet_times: {exc}") from None
     return PortfolioRow(
         line=line, debtor_id=v["debtor_id"], name=v["name"], phone=phone,
         email=v.get("email") or None, channel=channel, locale=locale,
         country=country or "", timezone=timezone, segment=v.get("segment") or "default",
-        document_last4=last4, telegram_chat_id=chat, invoice_id=v["invoice_id"],
+        document_last4=last4, telegram_chat_id=chat, quiet_times=quiet,
+        invoice_id=v["invoice_id"],
         amount=amount, issued_on=issued_on, due_on=due_on)
 
 
@@ -249,7 +258,7 @@ def _debtor_conflict(first: PortfolioRow, row: PortfolioRow) -> str | None:
     if row.amount.currency != first.amount.currency:
         return (f"debtor {row.debtor_id} owes in {first.amount.currency} on line {first.line}; "
                 f"one debtor's invoices must share a currency")
-    for name in ("phone", "name", "channel", "locale", "timezone", "segment"):
+    for name in ("phone", "name", "channel", "locale", "timezone", "segment", "quiet_times"):
         if getattr(row, name) != getattr(first, name):
             return (f"debtor {row.debtor_id} has {name} {getattr(first, name)!r} on line "
                     f"{first.line} but {getattr(row, name)!r} here")

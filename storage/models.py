@@ -40,6 +40,9 @@ class Debtor(SQLModel, table=True):
     timezone: str = Field(max_length=64)
     segment: str = Field(default="default", index=True, max_length=64)
     document_last4: str | None = Field(default=None, max_length=4)
+    # The debtor's own "not at these times" in canonical text ("Mon-Fri 12:00-14:00; Sun"),
+    # read by bot.compliance.quiet; None when they asked for nothing.
+    quiet_times: str | None = Field(default=None, max_length=200)
     telegram_chat_id: str | None = Field(default=None, index=True, max_length=32)
     # The debtor's topic in the staff group (a forum), so their cases stay together.
     staff_topic_id: int | None = Field(default=None, index=True, sa_type=BigInteger)
