@@ -214,6 +214,7 @@ async def erase(session: AsyncSession, debtor: Debtor, *, actor: str,
     debtor.external_id = erased_id(debtor.external_id)
     debtor.name = ERASED_NAME
     debtor.phone = debtor.email = debtor.document_last4 = debtor.telegram_chat_id = None
+    debtor.quiet_times = None
     debtor.consents = {}
     debtor.opt_outs = {"*": now.isoformat()}  # the gate refuses anything still queued
     debtor.identity_verified_at = debtor.third_party_at = None
