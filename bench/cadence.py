@@ -73,7 +73,10 @@ def _child(url: str, *args: str) -> tuple[float, float, str]:
             "sys.exit(rc)")
     started = time.perf_counter()
     result = subprocess.run([sys.executable, "-c", code, *args], env=env, cwd=ROOT,
-                            capture_output=True, text=True, check=True)
+                            capture_output=True, text=True, check=False)
+    if result.returncode:
+        raise SystemExit(f"recobro {' '.join(args)} failed ({result.returncode}):\n"
+                         f"{result.stderr[-3000:]}")
     seconds = time.perf_counter() - started
     lines = result.stdout.strip().splitlines()
     peak_kib = int(lines[-1].split()[1])
