@@ -22,7 +22,14 @@ from bot.admin.throttle import (
     trusted_networks,
 )
 from bot.inspect import debtor_document
-from bot.web import SESSION_COOKIE, check_csrf, render, require_session, services
+from bot.web import (
+    SESSION_COOKIE,
+    bounded_int,
+    check_csrf,
+    render,
+    require_session,
+    services,
+)
 from storage.models import Conversation, Debtor, Escalation, Invoice
 from storage.models import Event as EventRow
 
@@ -138,10 +145,7 @@ async def debtors(request: web.Request) -> web.StreamResponse:
     await require_session(request)
     svc = services(request)
     query = request.query.get("q", "").strip()[:100]
-    try:
-        page = max(1, int(request.query.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = bounded_int(request.query.get("page"), 1, low=1, high=100_000)
     async with svc.db.transaction() as session:
         stmt = select(Debtor, Conversation.state).join(
             Conversation, col(Conversation.debtor_id) == Debtor.id, isouter=True)
