@@ -108,7 +108,7 @@ async def begin_attempt(session: AsyncSession, limits: LoginLimits, username: st
         # IMMEDIATE already serialises every writer.) Sorted: no deadlock between two keys.
         for key in sorted({_lock_key(f"login:user:{username}"),
                            _lock_key(f"login:addr:{address}")}):
-            await session.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=key))
+            await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
     since = now - limits.window
     await session.exec(delete(LoginFailure).where(col(LoginFailure.at) <= since))
     for column, value, limit in (("username", username, limits.per_username),
