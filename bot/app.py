@@ -17,7 +17,7 @@ from bot.admin import views as admin_views
 from bot.channels import sandbox_http, telegram, twilio, webhooks
 from bot.services import Services
 from bot.staff import background as staff_background
-from bot.web import SERVICES, security_headers, setup_templates
+from bot.web import SERVICES, refuse_large_bodies, security_headers, setup_templates
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,8 @@ SHUTDOWN_SECONDS = 5.0
 
 def create_app(svc: Services, *, background: bool = True) -> web.Application:
     """The web application. `background` starts the dispatcher loop and the scheduler."""
-    app = web.Application(middlewares=[security_headers], client_max_size=MAX_BODY)
+    app = web.Application(middlewares=[refuse_large_bodies(MAX_BODY), security_headers],
+                          client_max_size=MAX_BODY)
     app[SERVICES] = svc
     setup_templates(app)
     app.router.add_get("/", _index)

@@ -518,16 +518,30 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+# Libraries that log secrets below some level, held above it whatever RECOBRO_LOG_LEVEL
+# says: httpx logs every request URL at INFO, and a Bot API URL carries the bot token;
+# python-telegram-bot logs its base URLs (token included) at DEBUG; twilio logs every
+# request's headers; aiosqlite logs every statement's parameters (session and CSRF tokens)
+# at DEBUG.
+QUIET_LOGGERS = {"alembic": logging.WARNING, "apscheduler": logging.WARNING,
+                 "httpx": logging.WARNING, "httpcore": logging.WARNING,
+                 "twilio": logging.WARNING, "telegram": logging.INFO,
+                 "aiosqlite": logging.INFO, "asyncio": logging.INFO}
+
+
+def configure_logging(level: str) -> None:
+    """The log format and level of every command; libraries that log secrets kept quiet."""
+    logging.basicConfig(level=level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name, floor in QUIET_LOGGERS.items():
+        logging.getLogger(name).setLevel(floor)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `recobro` console script."""
     args = parser().parse_args(argv)
     settings = Settings()
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx logs every request URL at INFO, and a Bot API URL carries the bot token; twilio
-    # logs every request's headers. Secrets stay out of the logs.
-    for noisy in ("alembic", "apscheduler", "httpx", "httpcore", "twilio"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    configure_logging(settings.log_level)
     try:
         return asyncio.run(args.func(args))
     except CommandError as exc:

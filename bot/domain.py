@@ -49,6 +49,17 @@ class Media:
     content_type: str
 
 
+def storable(text: str) -> str:
+    """`text` without NUL characters, surrogate pairs joined, lone surrogates as U+FFFD."""
+    text = text.replace("\x00", "")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # Through UTF-16: a pair of surrogates becomes its character, a lone one U+FFFD.
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return text
+
+
 @dataclass(frozen=True, slots=True)
 class InboundMessage:
     """One message from a debtor, as a channel parsed it, before anything else happens."""
@@ -61,6 +72,15 @@ class InboundMessage:
     option: str | None = None  # the id of a quick reply the debtor tapped
     media: tuple[Media, ...] = ()
     debtor_external_id: str | None = None  # set by the sandbox, which knows who is typing
+
+    def __post_init__(self) -> None:
+        # Whatever a channel parsed must be storable, or the webhook answers 5xx and the
+        # provider redelivers it forever: PostgreSQL refuses NUL in text, and no database
+        # takes a lone surrogate (Telegram's JSON may carry "\ud800").
+        for name in ("provider_id", "address", "text", "option", "debtor_external_id"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, storable(value))
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ The README's settings table lists these same names; a test keeps the two in step
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
@@ -46,6 +47,19 @@ class Settings(BaseSettings):
     scheduler: bool = Field(True, description="run the scheduler pass every minute in serve")
     scheduler_interval_seconds: int = Field(60, description="seconds between scheduler passes")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
+    # Admin login throttling, counted in the database so it holds across workers.
+    login_max_failures: int = Field(5, ge=1, description="failed logins per username within "
+                                    "the window before that username is refused (429) until "
+                                    "the window has passed; a success clears them")
+    login_max_failures_per_address: int = Field(20, ge=1, description="failed logins from one "
+                                                "client address within the window before it "
+                                                "is refused (429)")
+    login_window_seconds: int = Field(900, ge=1, description="the window failed logins are "
+                                      "counted in, in seconds")
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="addresses or networks of your reverse proxies, comma-separated "
+        "(e.g. 127.0.0.1,10.0.0.0/8); only requests from them may name the client in "
+        "X-Forwarded-For, for the login limit per address")
     # Channels. A channel whose settings are absent is off: the sandbox delivers its messages.
     twilio_account_sid: str | None = Field(None, description="Twilio account SID (AC...), "
                                            "for WhatsApp and SMS")
@@ -103,6 +117,23 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return (value,)
         return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = tuple(p.strip() for p in value.split(",") if p.strip())
+        elif isinstance(value, list | tuple):
+            parts = tuple(str(p).strip() for p in value)
+        else:
+            return value
+        for part in parts:
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(f"RECOBRO_TRUSTED_PROXIES lists addresses or networks "
+                                 f"(like 127.0.0.1,10.0.0.0/8); {part!r} is not one") from None
+        return parts
 
     @field_validator("now", mode="before")
     @classmethod

@@ -83,6 +83,33 @@ async def render(request: web.Request, template: str, context: dict[str, Any],
     return response
 
 
+# The largest row id, page or count a request may name: past it the database's integers
+# overflow (PostgreSQL's ids are 32-bit; a 500 on both backends), so it is clamped first.
+MAX_ID = 2**31 - 1
+ID = r"\d{1,9}"  # a route's numeric id: longer ones are no route (404)
+
+
+def bounded_int(value: str | None, default: int, *, low: int = 0, high: int = MAX_ID) -> int:
+    """A query or form number clamped to [low, high]; `default` when it is not a number."""
+    try:
+        number = int(str(value).strip()) if value is not None else default
+    except ValueError:
+        return default
+    return max(low, min(high, number))
+
+
+def refuse_large_bodies(max_size: int) -> Callable[..., Any]:
+    """413 for a declared body over `max_size`, before any handler runs (even one that
+    never reads its body); undeclared (chunked) bodies stop at `client_max_size`."""
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.content_length is not None and request.content_length > max_size:
+            raise web.HTTPRequestEntityTooLarge(max_size=max_size,
+                                                actual_size=request.content_length)
+        return await handler(request)
+    return middleware
+
+
 @web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Headers that make the admin harder to frame, sniff or inject into."""

@@ -312,6 +312,22 @@ class AdminSession(SQLModel, table=True):
     expires_at: datetime = _ts()
 
 
+class LoginFailure(SQLModel, table=True):
+    """A failed (or still running) admin login, counted per username and per client address.
+
+    In the database, not in memory, so the limit holds across every worker; rows older than
+    the window are deleted as new attempts come in, and a successful login deletes its
+    username's rows.
+    """
+
+    __tablename__ = "login_failure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(index=True, max_length=100)
+    address: str = Field(index=True, max_length=64)
+    at: datetime = _ts(index=True)
+
+
 class ChannelLink(SQLModel, table=True):
     """A single-use, expiring deep link that binds a debtor's chat (Telegram's /start <token>).
 

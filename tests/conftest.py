@@ -30,7 +30,7 @@ REQUIRE_PG = os.environ.get("RECOBRO_REQUIRE_POSTGRES") == "1"
 TABLES = ("admin_session", "admin_user", "installment", "agreement", "outbox", "message",
           "escalation", "payment", "timer", "event", "conversation", "channel_link", "invoice",
           "debtor", "policy", "import_run", "send_slot", "staff_notice", "staff_member",
-          "staff_update", "attachment")
+          "staff_update", "attachment", "login_failure")
 
 
 REQUIRE_BROWSER = os.environ.get("RECOBRO_REQUIRE_BROWSER") == "1"

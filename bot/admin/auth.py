@@ -6,6 +6,7 @@ logging out really ends a session. The cookie holds a random token; the table ho
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
@@ -71,16 +72,28 @@ async def create_user(session: AsyncSession, username: str, password: str, role:
     return user
 
 
-async def authenticate(session: AsyncSession, username: str, password: str) -> AdminUser | None:
-    """The user when the password matches, else None (in constant-ish time)."""
-    user = (await session.exec(select(AdminUser).where(AdminUser.username == username))).first()
+async def find_user(session: AsyncSession, username: str) -> AdminUser | None:
+    """The user with this name, if any (disabled ones too: `password_ok` refuses them)."""
+    return (await session.exec(select(AdminUser).where(AdminUser.username == username))).first()
+
+
+def password_ok(user: AdminUser | None, password: str) -> bool:
+    """True when `password` is the user's and the user may log in (constant-ish time).
+
+    argon2 takes tens of milliseconds of CPU on purpose: call it in a thread
+    (`asyncio.to_thread`), never in the event loop, and outside any transaction.
+    """
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
-        return None
-    if user is None or user.disabled:
-        return None
-    return user
+        return False
+    return user is not None and not user.disabled
+
+
+async def authenticate(session: AsyncSession, username: str, password: str) -> AdminUser | None:
+    """The user when the password matches, else None (argon2 in a thread)."""
+    user = await find_user(session, username)
+    return user if await asyncio.to_thread(password_ok, user, password) else None
 
 
 async def start_session(session: AsyncSession, user: AdminUser, now: datetime) -> str:

@@ -98,8 +98,20 @@ def table_csv(table: Table) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(table.columns)
-    writer.writerows(table.rows)
+    writer.writerows([_inert(c) for c in r] for r in table.rows)
     return out.getvalue()
+
+
+def _inert(cell: object) -> object:
+    """A text cell a spreadsheet would run as a formula (=, +, -, @, tab, CR first), with a
+    quote in front (OWASP's advice); numbers, negative ones too, stay as they are."""
+    if not isinstance(cell, str) or not cell or cell[0] not in "=+-@\t\r":
+        return cell
+    try:
+        Decimal(cell)
+        return cell
+    except ArithmeticError:
+        return "'" + cell
 
 
 async def export_csv(request: web.Request) -> web.StreamResponse:

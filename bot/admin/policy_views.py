@@ -15,7 +15,7 @@ from bot.money import Money, MoneyError, exponent, format_money
 from bot.negotiation import Currency, Offer, preview
 from bot.policies import newest, rollback, save
 from bot.policy_doc import DEFAULT_SEGMENT, PolicyError, SegmentPolicy, from_data, parse_segment
-from bot.web import check_csrf, render, require_session, services
+from bot.web import bounded_int, check_csrf, render, require_session, services
 from storage.models import Debtor, Policy
 from storage.models import Event as EventRow
 
@@ -166,10 +166,9 @@ async def roll_back(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     await check_csrf(request, info, form)
     segment = request.match_info["segment"]
-    try:
-        version = int(str(form.get("version", "")))
-    except ValueError:
-        raise web.HTTPBadRequest(text="version must be a number") from None
+    version = bounded_int(str(form.get("version", "")), -1, low=-1, high=1_000_000)
+    if version < 0:
+        raise web.HTTPBadRequest(text="version must be a number")
     svc = services(request)
     try:
         async with svc.db.transaction() as session:
@@ -185,10 +184,7 @@ async def roll_back(request: web.Request) -> web.StreamResponse:
 async def audit(request: web.Request) -> web.StreamResponse:
     """Every change an admin made, newest first: who, when, what before and after."""
     await require_session(request)
-    try:
-        page = max(1, int(request.query.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = bounded_int(request.query.get("page"), 1, low=1, high=100_000)
     async with services(request).db.transaction() as session:
         events = (await session.exec(
             select(EventRow).where(col(EventRow.kind).startswith("policy.")

@@ -29,7 +29,7 @@ from bot.staff.card import (
 from bot.staff.desk import StaffDesk
 from bot.staff.people import ROLES, Actor, save_member
 from bot.staff.terms import HELP as TERMS_HELP
-from bot.web import check_csrf, render, require_session, services
+from bot.web import ID, check_csrf, render, require_session, services
 from storage.models import Attachment, Message, StaffMember
 from storage.models import Event as EventRow
 
@@ -39,10 +39,10 @@ CHAT_MESSAGES = 40
 def setup_routes(app: web.Application) -> None:
     """Add the staff pages."""
     app.router.add_get("/admin/staff", cases)
-    app.router.add_get(r"/admin/staff/cases/{case_id:\d+}", case)
-    app.router.add_post(r"/admin/staff/cases/{case_id:\d+}", act)
-    app.router.add_post(r"/admin/staff/cases/{case_id:\d+}/message", message)
-    app.router.add_get(r"/admin/staff/media/{attachment_id:\d+}", media)
+    app.router.add_get(f"/admin/staff/cases/{{case_id:{ID}}}", case)
+    app.router.add_post(f"/admin/staff/cases/{{case_id:{ID}}}", act)
+    app.router.add_post(f"/admin/staff/cases/{{case_id:{ID}}}/message", message)
+    app.router.add_get(f"/admin/staff/media/{{attachment_id:{ID}}}", media)
     app.router.add_get("/admin/staff/people", people)
     app.router.add_post("/admin/staff/people", save_person)
 
@@ -188,7 +188,7 @@ async def save_person(request: web.Request) -> web.StreamResponse:
     info, form = await _actor(request)
     svc = services(request)
     raw_id = str(form.get("telegram_user_id", "")).strip()
-    if not raw_id.lstrip("-").isdigit():
+    if not raw_id.lstrip("-").isdigit() or len(raw_id) > 18:
         raise web.HTTPSeeOther("/admin/staff/people?" + urlencode(
             {"error": "The Telegram user id is a number (ask the person to message "
                       "@userinfobot to see theirs)."}))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlparse
 
@@ -9,13 +12,29 @@ from aiohttp import web
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from bot.admin.auth import authenticate, end_session, start_session
+from bot.admin.auth import end_session, find_user, password_ok, start_session
+from bot.admin.throttle import (
+    LoginLimits,
+    Refused,
+    begin_attempt,
+    client_address,
+    succeeded,
+    trusted_networks,
+)
 from bot.inspect import debtor_document
-from bot.web import SESSION_COOKIE, check_csrf, render, require_session, services
+from bot.web import (
+    SESSION_COOKIE,
+    bounded_int,
+    check_csrf,
+    render,
+    require_session,
+    services,
+)
 from storage.models import Conversation, Debtor, Escalation, Invoice
 from storage.models import Event as EventRow
 
 PAGE_SIZE = 50
+log = logging.getLogger(__name__)
 
 
 def setup_routes(app: web.Application) -> None:
@@ -40,19 +59,69 @@ async def login_form(request: web.Request) -> web.StreamResponse:
         "next": _safe_next(request.query.get("next")), "error": None})
 
 
+def login_limits(request: web.Request) -> LoginLimits:
+    """The login throttle's limits, from the settings."""
+    settings = services(request).settings
+    return LoginLimits(settings.login_max_failures, settings.login_max_failures_per_address,
+                       timedelta(seconds=settings.login_window_seconds))
+
+
+def login_address(request: web.Request) -> str:
+    """The client address the login throttle counts (X-Forwarded-For from trusted proxies)."""
+    settings = services(request).settings
+    return client_address(request.remote, request.headers.getall("X-Forwarded-For", []),
+                          trusted_networks(settings.trusted_proxies))
+
+
+def _same_origin(request: web.Request) -> bool:
+    # Login has no session yet, so no CSRF token: a browser's Origin header says whether the
+    # form was posted from our own pages (a cross-site form could otherwise log a victim in
+    # as the attacker). Clients that send no Origin (scripts, tests) are not browsers.
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    public = services(request).settings.public_url
+    allowed = {f"{request.scheme}://{request.host}"}
+    if public:
+        parsed = urlparse(public)
+        allowed.add(f"{parsed.scheme}://{parsed.netloc}")
+    return origin.rstrip("/") in allowed
+
+
 async def login(request: web.Request) -> web.StreamResponse:
-    """Check the password and start a session (a new token: no session fixation)."""
+    """Check the password and start a session (a new token: no session fixation).
+
+    Throttled per username and per client address (`bot.admin.throttle`): over the limit
+    the answer is 429 with Retry-After, and the password is not even checked.
+    """
+    if not _same_origin(request):
+        raise web.HTTPForbidden(text="log in from this site's own login page")
     form = await request.post()
     username = str(form.get("username", ""))[:100]
     password = str(form.get("password", ""))[:1000]
+    target = _safe_next(str(form.get("next", "")))
     svc = services(request)
     async with svc.db.transaction() as session:
-        user = await authenticate(session, username, password)
-        token = await start_session(session, user, svc.clock.now()) if user else None
-    target = _safe_next(str(form.get("next", "")))
-    if token is None:
+        attempt = await begin_attempt(session, login_limits(request), username,
+                                      login_address(request), svc.clock.now())
+        user = None if isinstance(attempt, Refused) else await find_user(session, username)
+    if isinstance(attempt, Refused):
+        minutes = max(1, round(attempt.retry_after / 60))
+        log.warning("login refused: too many failures for this %s", attempt.why)
+        response = await render(request, "admin/login.html", {
+            "next": target, "error": f"Too many failed logins. Try again in {minutes} "
+                                     f"minute{'s' if minutes != 1 else ''}."}, status=429)
+        response.headers["Retry-After"] = str(attempt.retry_after)
+        return response
+    if not await asyncio.to_thread(password_ok, user, password):
         return await render(request, "admin/login.html", {
             "next": target, "error": "Wrong username or password."}, status=401)
+    assert user is not None
+    async with svc.db.transaction() as session:
+        await succeeded(session, username)
+        # Whatever session this browser had before ends: the new one is the only one.
+        await end_session(session, request.cookies.get(SESSION_COOKIE))
+        token = await start_session(session, user, svc.clock.now())
     response = web.HTTPSeeOther(target)
     secure = (svc.settings.public_url or "").startswith("https://")
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="Lax", secure=secure,
@@ -76,10 +145,7 @@ async def debtors(request: web.Request) -> web.StreamResponse:
     await require_session(request)
     svc = services(request)
     query = request.query.get("q", "").strip()[:100]
-    try:
-        page = max(1, int(request.query.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = bounded_int(request.query.get("page"), 1, low=1, high=100_000)
     async with svc.db.transaction() as session:
         stmt = select(Debtor, Conversation.state).join(
             Conversation, col(Conversation.debtor_id) == Debtor.id, isouter=True)

@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from bot.channels.sandbox import SandboxChannel
 from bot.domain import InboundMessage
 from bot.money import Money, format_money
-from bot.web import check_csrf, render, require_session, services
+from bot.web import bounded_int, check_csrf, render, require_session, services
 from storage.models import Debtor, Invoice, Message
 
 MAX_TEXT = 4096  # what Telegram allows in one message; more is never a real debtor's reply
@@ -89,7 +89,9 @@ async def list_messages(request: web.Request) -> web.Response:
     svc = services(request)
     debtor = await _debtor(request)
     try:
-        after = int(request.query.get("after", "0"))
+        after = bounded_int(request.query.get("after", "0"), -2, low=-1)
+        if after == -2:  # not a number
+            raise ValueError(after)
         wait = min(float(request.query.get("wait", "0")), LONG_POLL_SECONDS)
     except ValueError:
         raise web.HTTPBadRequest(text="after and wait must be numbers") from None

@@ -79,7 +79,8 @@ async def twilio_status(request: web.Request) -> web.Response:
     svc = services(request)
     try:
         await apply_status(svc.db, svc.clock, sid, reported, form.get("ErrorCode") or None,
-                           message_id=int(ours) if ours.isdigit() else None)
+                           message_id=int(ours) if ours.isdigit() and len(ours) <= 9
+                           else None)
     except Exception:
         log.exception("could not record status %s of %s", reported, sid)
         raise web.HTTPServiceUnavailable(text="try again") from None

@@ -16,7 +16,7 @@ from sqlmodel import col, select
 
 from bot.clock import Clock
 from bot.dispatch import Dispatcher
-from bot.domain import StaffActed
+from bot.domain import StaffActed, storable
 from bot.engine import Engine
 from bot.escalations import ESCALATION_DEADLINES, notice
 from bot.flows.core import Decision, Note
@@ -166,7 +166,7 @@ class StaffDesk:
     async def message(self, debtor_id: int, text: str, actor: Actor, *, key: str) -> Outcome:
         """What a person writes to the debtor during their takeover: through the outbox and
         the compliance gate like every message; sent now if the rules allow it."""
-        text = text.strip()
+        text = storable(text).strip()
         if not text:
             return Outcome(False, "Nothing to send.", debtor_id=debtor_id)
         decision = await self.engine.staff_event(debtor_id, StaffActed(
