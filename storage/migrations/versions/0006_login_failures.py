@@ -3,8 +3,8 @@
 login_failure: one row per failed (or running) admin login, by username and client address,
 so every worker counts the same failures.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-22 23:55:00.000000
 """
 
@@ -16,8 +16,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = '0005'
-down_revision: str | None = '0004'
+revision: str = '0006'
+down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
