@@ -233,6 +233,7 @@ async def test_a_429_waits_for_its_retry_after(
 
 async def test_a_timeout_is_retried(sqlite_url: str, clock: FixedClock,
                                     fake: FakeProviders) -> None:
+    fake.clock = clock.now  # Twilio's dates on our timeline
     settings = settings_for(sqlite_url, fake, provider_timeout_seconds=0.3)
     async with running(settings, clock) as (client, svc):
         await _queue_reply(client, svc, 12)
@@ -244,9 +245,32 @@ async def test_a_timeout_is_retried(sqlite_url: str, clock: FixedClock,
         assert "did not answer within 0.3 s" in (box.last_error or "")
         clock.advance(timedelta(seconds=11))
         assert (await svc.dispatcher.run_once()).sent
-        # Twilio's API has no idempotency key: a timed-out request may have gone through,
-        # so a timeout is at-least-once. The fake saw both requests.
-        assert len(fake.twilio_messages()) == 2
+        # Twilio's API has no idempotency key, and the timed-out request went through: the
+        # retry asks Twilio's Messages list first, finds it, and records it, not sending again.
+        [created] = fake.twilio_created()
+        assert len(fake.twilio_messages()) == 1
+        async with svc.db.transaction() as session:
+            [message] = (await session.exec(select(Message).where(
+                Message.direction == "out"))).all()
+        assert message.provider_id == created["sid"] and message.status == "sent"
+        assert "unsure_since" not in message.payload
+
+
+async def test_a_timeout_that_did_not_go_through_is_sent_again(
+        sqlite_url: str, clock: FixedClock, fake: FakeProviders) -> None:
+    fake.clock = clock.now  # Twilio's dates on our timeline
+    settings = settings_for(sqlite_url, fake, provider_timeout_seconds=0.3)
+    async with running(settings, clock) as (client, svc):
+        await _queue_reply(client, svc, 14)
+        # Twilio never answers and never creates it (a hang before the message exists).
+        fake.fail_next("twilio", status=504, delay=1.0)
+        assert (await svc.dispatcher.run_once()).retried
+        assert fake.twilio_created() == []
+        clock.advance(timedelta(seconds=11))
+        assert (await svc.dispatcher.run_once()).sent
+        lists = [r for r in fake.requests if r.method == "GET list"]
+        assert len(lists) == 1  # asked first, found nothing, then sent
+        assert len(fake.twilio_created()) == 1
 
 
 @pytest.mark.parametrize(("code", "meaning"), [
