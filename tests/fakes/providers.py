@@ -108,7 +108,8 @@ class FakeProviders:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     latency: float = 0.0  # seconds every Twilio create waits (after creating the message)
     _created: list[dict[str, Any]] = field(default_factory=list)  # Twilio messages, in order
-    _outages: dict[str, tuple[float, list[Failure]]] = field(default_factory=dict)
+    _outages: dict[str, tuple[float, float | None, list[Failure]]] = field(
+        default_factory=dict)
     _outage_turn: itertools.count[int] = field(default_factory=itertools.count)
 
     # Lifecycle ---------------------------------------------------------------------------
@@ -167,9 +168,9 @@ class FakeProviders:
                 Failure(status, code, description, retry_after, delay, method))
 
     def outage(self, provider: str, seconds: float, failures: list[Failure]) -> None:
-        """For the next `seconds`, every request to `provider` gets the next of `failures`
-        in turn (after whatever `fail_next` queued)."""
-        self._outages[provider] = (time.monotonic() + seconds, list(failures))
+        """For `seconds` from the next request, every request to `provider` gets the next of
+        `failures` in turn (after whatever `fail_next` queued)."""
+        self._outages[provider] = (seconds, None, list(failures))
 
     def twilio_created(self) -> list[dict[str, Any]]:
         """Every message Twilio created (what it would send), in order."""
@@ -388,8 +389,11 @@ class FakeProviders:
         queue = self._failures[provider]
         if queue:
             return queue.popleft()
-        until, failures = self._outages.get(provider, (0.0, []))
-        if failures and time.monotonic() < until:
+        seconds, until, failures = self._outages.get(provider, (0.0, None, []))
+        if failures and until is None:
+            until = time.monotonic() + seconds
+            self._outages[provider] = (seconds, until, failures)
+        if failures and until is not None and time.monotonic() < until:
             return failures[next(self._outage_turn) % len(failures)]
         return None
 
