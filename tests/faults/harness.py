@@ -27,8 +27,14 @@ from sqlalchemy.engine import make_url
 
 from bot.clock import parse_instant
 from tests.browser import free_port
-from tests.channels_helpers import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, SMS_FROM, sid, \
-    twilio_signature
+from tests.channels_helpers import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    PUBLIC_URL,
+    SMS_FROM,
+    sid,
+    twilio_signature,
+)
 from tests.fakes.providers import FakeProviders
 from tests.helpers import ROOT, portfolio, row
 

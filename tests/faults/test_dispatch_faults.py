@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes.providers import Failure
 from tests.faults.harness import (
     FULL,
     LEASE,
@@ -24,7 +25,6 @@ from tests.faults.harness import (
     size,
     wait_until,
 )
-from tests.fakes.providers import Failure
 
 pytestmark = [pytest.mark.postgres] + ([pytest.mark.slow] if FULL else [])
 
