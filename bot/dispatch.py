@@ -43,7 +43,7 @@ from bot.clock import Clock
 from bot.compliance import Allowed, NotBefore
 from bot.escalations import check_unreachable, open_case
 from bot.policies import policies_for
-from bot.ratelimit import RateLimited, RateLimiter
+from bot.ratelimit import MAX_WAIT, RateLimited, RateLimiter
 from bot.texts import MissingCreditorTaxId, required_text_lines
 from storage import repo
 from storage.db import Database
@@ -90,6 +90,13 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(10 * 2 ** max(attempts - 1, 0), 3600))
 
 
+def lease_for(provider_timeout: float) -> timedelta:
+    """How long a claim holds: longer than anything one send can take (the wait for a rate
+    slot, asking the provider about an earlier attempt, the send itself), or a second worker
+    could take the row over while the first is still sending it."""
+    return max(LEASE, timedelta(seconds=MAX_WAIT + 2 * provider_timeout + 30))
+
+
 def _instant(text: str) -> datetime:
     moment = datetime.fromisoformat(text)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
@@ -101,8 +108,9 @@ class Dispatcher:
     def __init__(self, db: Database, clock: Clock, channels: ChannelRegistry, *,
                  creditor: str = "", creditor_tax_id: str | None = None, batch: int = 500,
                  concurrency: int = 32, worker: str | None = None,
-                 rate: RateLimiter | None = None) -> None:
+                 rate: RateLimiter | None = None, lease: timedelta = LEASE) -> None:
         self.db = db
+        self.lease = lease
         self.clock = clock
         self.channels = channels
         self.creditor = creditor
@@ -184,7 +192,8 @@ class Dispatcher:
                         session.add_all([row, message])
                         report.failed.append(row.id)  # type: ignore[arg-type]
                         continue
-                    row.status, row.lease_until, row.worker = "sending", now + LEASE, self.worker
+                    row.status, row.worker = "sending", self.worker
+                    row.lease_until = now + self.lease
                     row.attempts += 1
                     message.payload = dict(message.payload) | {
                         "counted": decision.counts_toward_caps}

@@ -26,6 +26,7 @@ import aiohttp
 from sqlalchemy.engine import make_url
 
 from bot.clock import parse_instant
+from bot.dispatch import lease_for
 from tests.browser import free_port
 from tests.channels_helpers import (
     ACCOUNT_SID,
@@ -40,7 +41,7 @@ from tests.helpers import ROOT, portfolio, row
 
 FULL = os.environ.get("FAULTS_SIZE", "ci") == "full"
 NOW = "2026-11-24T10:00:00-05:00"  # a Tuesday morning in Bogotá: contact hours
-LEASE = timedelta(minutes=2)  # bot.dispatch.LEASE
+LEASE = lease_for(2.0)  # the outbox lease of the workers below (provider timeout <= 2 s)
 
 
 def size(ci: int, full: int) -> int:
