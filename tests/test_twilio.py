@@ -3,6 +3,8 @@ client out to a fake Twilio on 127.0.0.1 (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -12,6 +14,7 @@ import pytest
 from sqlmodel import col, select
 
 from bot.clock import FixedClock
+from bot.dispatch import LEASE, MAX_ATTEMPTS, Dispatcher, backoff
 from bot.services import Services
 from storage.models import Escalation, Event, Message, Outbox
 from tests.channels_helpers import (
@@ -271,6 +274,60 @@ async def test_a_timeout_that_did_not_go_through_is_sent_again(
         lists = [r for r in fake.requests if r.method == "GET list"]
         assert len(lists) == 1  # asked first, found nothing, then sent
         assert len(fake.twilio_created()) == 1
+
+
+async def test_a_worker_that_died_mid_send_is_not_repeated_when_twilio_has_the_message(
+        database_url: str, clock: FixedClock, fake: FakeProviders) -> None:
+    fake.clock = clock.now
+    async with running(settings_for(database_url, fake), clock) as (client, svc):
+        await _queue_reply(client, svc, 15)
+        fake.latency = 5.0  # Twilio has created it; the answer never reaches the worker
+        dying = asyncio.create_task(svc.dispatcher.run_once())
+        for _ in range(200):
+            if fake.twilio_created():
+                break
+            await asyncio.sleep(0.02)
+        dying.cancel()  # the worker dies: the row stays `sending` under its lease
+        with contextlib.suppress(asyncio.CancelledError):
+            await dying
+        fake.latency = 0.0
+        other = Dispatcher(svc.db, clock, svc.channels, worker="another-worker")
+        assert not (await other.run_once()).sent  # the lease still holds
+        clock.advance(LEASE + timedelta(seconds=1))
+        assert (await other.run_once()).sent
+        [created] = fake.twilio_created()
+        assert len(fake.twilio_messages()) == 1
+        [reply] = await outbound(svc, "CO-001")
+        assert reply.provider_id == created["sid"] and reply.status == "sent"
+        async with svc.db.transaction() as session:
+            kinds = [e.kind for e in (await session.exec(select(Event))).all()]
+        assert "message.lease_expired" in kinds and "message.reconciled" in kinds
+
+
+async def test_provider_429s_do_not_use_up_the_attempts(
+        database_url: str, clock: FixedClock, fake: FakeProviders) -> None:
+    async with running(settings_for(database_url, fake), clock) as (client, svc):
+        await _queue_reply(client, svc, 16)
+        fake.fail_next("twilio", status=429, code=20429, retry_after=1, times=MAX_ATTEMPTS + 2)
+        for _ in range(MAX_ATTEMPTS + 2):
+            assert (await svc.dispatcher.run_once()).retried
+            clock.advance(timedelta(seconds=1))
+        assert (await svc.dispatcher.run_once()).sent
+        async with svc.db.transaction() as session:
+            [box] = (await session.exec(select(Outbox))).all()
+        assert box.attempts == 1
+
+
+async def test_a_short_retry_after_on_a_503_does_not_shorten_the_backoff(
+        database_url: str, clock: FixedClock, fake: FakeProviders) -> None:
+    async with running(settings_for(database_url, fake), clock) as (client, svc):
+        await _queue_reply(client, svc, 17)
+        fake.fail_next("twilio", status=503, code=20503, retry_after=1)
+        assert (await svc.dispatcher.run_once()).retried
+        clock.advance(timedelta(seconds=2))
+        assert not (await svc.dispatcher.run_once()).sent
+        clock.advance(backoff(1))
+        assert (await svc.dispatcher.run_once()).sent
 
 
 @pytest.mark.parametrize(("code", "meaning"), [
