@@ -120,8 +120,8 @@ class Dispatcher:
         self.rate = rate
         self._limit = asyncio.Semaphore(concurrency)
         self._kick = asyncio.Event()
-        # Provider ids found by reconciliation in this process: one found message is never
-        # credited to two unsure ones.
+        # Provider ids found by reconciliation and not yet recorded: one found message is
+        # never credited to two unsure ones of the same batch.
         self._credited: set[str] = set()
 
     def kick(self) -> None:
@@ -147,7 +147,11 @@ class Dispatcher:
             claimed = await self._claim(report, debtor_id)
             if claimed:
                 results = await asyncio.gather(*(self._send(c) for c in claimed))
-                await self._record(results, report)
+                try:
+                    await self._record(results, report)
+                finally:  # recorded now (or not at all): the database says who has them
+                    self._credited.difference_update(
+                        r.provider_id for _, r in results if isinstance(r, SendResult))
             if len(claimed) < self.batch:
                 return report
 
