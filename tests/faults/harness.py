@@ -290,6 +290,19 @@ class Poster:
             await asyncio.gather(*(one(m, f) for m, f in forms))
 
 
+def drained(url: str) -> bool:
+    """Every outbox row sent (and there are some)."""
+    status = outbox_status(url)
+    return set(status) <= {"sent"} and bool(status)
+
+
+def all_processed(url: str, acked: set[str]) -> bool:
+    """Every acknowledged MessageSid stored and processed."""
+    rows = query(url, "SELECT provider_id FROM message WHERE direction = 'in' "
+                      "AND status = 'processed'")
+    return acked <= {r[0] for r in rows}
+
+
 def check_inbound_once(url: str, acked: set[str]) -> None:
     """Every acknowledged webhook is stored once and was processed."""
     rows = query(url, "SELECT provider_id, status FROM message WHERE direction = 'in'")

@@ -7,14 +7,12 @@ CI size by default; `FAULTS_SIZE=full` for the sizes of issue 9 (see tests/fault
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.fakes.providers import Failure
 from tests.faults.harness import (
-    FULL,
     LEASE,
     FakeInThread,
     Timeline,
@@ -26,19 +24,8 @@ from tests.faults.harness import (
     wait_until,
 )
 
-pytestmark = [pytest.mark.postgres] + ([pytest.mark.slow] if FULL else [])
-
-
-@pytest.fixture
-def timeline() -> Timeline:
-    return Timeline()
-
-
-@pytest.fixture
-def fake(timeline: Timeline) -> Iterator[FakeInThread]:
-    served = FakeInThread(timeline.now)
-    yield served
-    served.stop()
+# Tens of seconds at CI size: `slow`, so `-m "not slow"` skips them and CI (`make test`) runs them.
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
 def test_kill_9_with_sends_in_flight_sends_each_message_once(
