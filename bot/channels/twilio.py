@@ -27,7 +27,10 @@ Outbound, with twilio's own `Client` on its aiohttp-based `AsyncTwilioHttpClient
 
 Twilio errors on sending (REST API error codes), and what the dispatcher does with them:
 transient ones are retried with backoff (or after Retry-After), permanent ones fail the
-message with the code; see `PERMANENT_CODES` and `TRANSIENT_CODES`.
+message with the code; see `PERMANENT_CODES` and `TRANSIENT_CODES`. A 429 is `throttled`
+(not an attempt). A timeout is `unsure`: Twilio creates a message before it answers, so
+before sending it again the dispatcher asks `find_sent` (the Messages list) whether it
+already went out.
 """
 
 from __future__ import annotations

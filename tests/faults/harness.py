@@ -279,15 +279,19 @@ class Poster:
             await asyncio.sleep(0.5)
 
     async def run(self, forms: list[tuple[str, dict[str, str]]], *, concurrency: int,
-                  seconds: float) -> None:
-        deadline = time.monotonic() + seconds
+                  per_second: float, seconds: float) -> None:
+        """Deliver every form, starting at most `per_second` a second (debtors write over
+        time, so a fault in the middle meets traffic however fast the machine is)."""
+        started = time.monotonic()
+        deadline = started + seconds
         limit = asyncio.Semaphore(concurrency)
         async with aiohttp.ClientSession() as session:
-            async def one(message: str, form: dict[str, str]) -> None:
+            async def one(n: int, message: str, form: dict[str, str]) -> None:
+                await asyncio.sleep(max(started + n / per_second - time.monotonic(), 0))
                 async with limit:
                     await self.deliver(session, message, form, deadline)
 
-            await asyncio.gather(*(one(m, f) for m, f in forms))
+            await asyncio.gather(*(one(n, m, f) for n, (m, f) in enumerate(forms)))
 
 
 def drained(url: str) -> bool:

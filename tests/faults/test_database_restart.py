@@ -123,7 +123,7 @@ def test_database_restarted_under_load_recovers_by_itself_and_loses_nothing(
 
         thread = threading.Thread(target=outage_under_load)
         thread.start()
-        asyncio.run(poster.run(forms, concurrency=10, seconds=240))
+        asyncio.run(poster.run(forms, concurrency=10, per_second=size(20, 50), seconds=240))
         thread.join(120)
         assert restarted.is_set()
         assert len(poster.acked) == len(forms), "Twilio gave up on some webhooks"

@@ -56,7 +56,7 @@ def test_kill_9_under_inbound_load_loses_nothing_acknowledged_and_replies_once(
     thread = threading.Thread(target=chaos)
     try:
         thread.start()
-        asyncio.run(poster.run(forms, concurrency=20, seconds=240))
+        asyncio.run(poster.run(forms, concurrency=20, per_second=size(30, 60), seconds=240))
         thread.join(120)
         assert killed.is_set()
         assert len(poster.acked) == len(forms), "Twilio gave up on some webhooks"
