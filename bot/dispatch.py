@@ -5,6 +5,14 @@ transaction open) -> record (one transaction: provider id and status, or retry/g
 A worker that dies after claiming leaves a lease that expires; the row is claimed again.
 A crash after the commit that queued a message but before the send loses nothing: the row
 is pending and the next pass sends it, once.
+
+The ambiguous case: an attempt whose outcome is unknown (the worker died with the request in
+flight, so its lease expired; or the provider did not answer in time). The provider may have
+sent it. The message is marked `unsure_since` (in its payload, the moment of that attempt)
+and, before sending it again, the dispatcher asks a channel that can tell
+(`bot.channels.base.Reconciling`: Twilio's Messages list) whether it already went out; if
+so it is recorded as sent with the provider's id, not sent again. A channel that cannot tell
+(Telegram) sends again: at least once, never lost, rarely twice (see the README).
 """
 
 from __future__ import annotations
@@ -15,20 +23,27 @@ import logging
 import os
 import socket
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import cast
 
-from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import delivery, gate
 from bot.channels import ChannelRegistry
-from bot.channels.base import Option, OutgoingMessage, SendError, SendResult, sender_of
+from bot.channels.base import (
+    Option,
+    OutgoingMessage,
+    Reconciling,
+    SendError,
+    SendResult,
+    sender_of,
+)
 from bot.clock import Clock
 from bot.compliance import Allowed, NotBefore
 from bot.escalations import check_unreachable, open_case
 from bot.policies import policies_for
-from bot.ratelimit import RateLimited, RateLimiter
+from bot.ratelimit import MAX_WAIT, RateLimited, RateLimiter
 from bot.texts import MissingCreditorTaxId, required_text_lines
 from storage import repo
 from storage.db import Database
@@ -59,11 +74,32 @@ class _Claimed:
     outbox_id: int
     message: OutgoingMessage
     attempts: int
+    claimed_at: datetime
+    unsure_since: datetime | None = None  # an earlier attempt may have gone out
 
 
 def backoff(attempts: int) -> timedelta:
-    """Wait before retry number `attempts`: 10 s, 20 s, 40 s ... capped at one hour."""
+    """Wait before retry number `attempts`: 10 s, 20 s, 40 s ... capped at one hour.
+
+    The 8 attempts (MAX_ATTEMPTS) span 10+20+...+640 s, about 21 minutes plus the sends:
+    a provider outage shorter than that fails nothing. A provider's 429 is not an attempt
+    (the message never left) and waits its Retry-After; another error's Retry-After is
+    honoured but never shortens this backoff, so a flood of "503, retry after 1 s" cannot
+    use up the attempts in seconds.
+    """
     return timedelta(seconds=min(10 * 2 ** max(attempts - 1, 0), 3600))
+
+
+def lease_for(provider_timeout: float) -> timedelta:
+    """How long a claim holds: longer than anything one send can take (the wait for a rate
+    slot, asking the provider about an earlier attempt, the send itself), or a second worker
+    could take the row over while the first is still sending it."""
+    return max(LEASE, timedelta(seconds=MAX_WAIT + 2 * provider_timeout + 30))
+
+
+def _instant(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class Dispatcher:
@@ -72,8 +108,9 @@ class Dispatcher:
     def __init__(self, db: Database, clock: Clock, channels: ChannelRegistry, *,
                  creditor: str = "", creditor_tax_id: str | None = None, batch: int = 500,
                  concurrency: int = 32, worker: str | None = None,
-                 rate: RateLimiter | None = None) -> None:
+                 rate: RateLimiter | None = None, lease: timedelta = LEASE) -> None:
         self.db = db
+        self.lease = lease
         self.clock = clock
         self.channels = channels
         self.creditor = creditor
@@ -83,6 +120,9 @@ class Dispatcher:
         self.rate = rate
         self._limit = asyncio.Semaphore(concurrency)
         self._kick = asyncio.Event()
+        # Provider ids found by reconciliation and not yet recorded: one found message is
+        # never credited to two unsure ones of the same batch.
+        self._credited: set[str] = set()
 
     def kick(self) -> None:
         """Ask the background loop to run now (new outbox rows were committed)."""
@@ -107,17 +147,18 @@ class Dispatcher:
             claimed = await self._claim(report, debtor_id)
             if claimed:
                 results = await asyncio.gather(*(self._send(c) for c in claimed))
-                await self._record(results, report)
+                try:
+                    await self._record(results, report)
+                finally:  # recorded now (or not at all): the database says who has them
+                    self._credited.difference_update(
+                        r.provider_id for _, r in results if isinstance(r, SendResult))
             if len(claimed) < self.batch:
                 return report
 
     async def _claim(self, report: DispatchReport, debtor_id: int | None) -> list[_Claimed]:
         now = self.clock.now()
         async with self.db.transaction() as session:
-            await session.exec(
-                update(Outbox).where(col(Outbox.status) == "sending",
-                                     col(Outbox.lease_until) < now)
-                .values(status="pending", worker=None, updated_at=now))
+            await self._expire_leases(session, now)
             stmt = (select(Outbox).where(Outbox.status == "pending", col(Outbox.due_at) <= now)
                     .order_by(col(Outbox.due_at), col(Outbox.id)).limit(self.batch))
             if debtor_id is not None:
@@ -155,7 +196,8 @@ class Dispatcher:
                         session.add_all([row, message])
                         report.failed.append(row.id)  # type: ignore[arg-type]
                         continue
-                    row.status, row.lease_until, row.worker = "sending", now + LEASE, self.worker
+                    row.status, row.worker = "sending", self.worker
+                    row.lease_until = now + self.lease
                     row.attempts += 1
                     message.payload = dict(message.payload) | {
                         "counted": decision.counts_toward_caps}
@@ -164,7 +206,10 @@ class Dispatcher:
                         now, row.channel, row.kind, "sending", decision.counts_toward_caps))
                     contacted.add(row.debtor_id)
                     outgoing = _outgoing(message, row, inbound_at)
-                    claimed.append(_Claimed(row.id, outgoing, row.attempts))  # type: ignore[arg-type]
+                    unsure = message.payload.get("unsure_since")
+                    claimed.append(_Claimed(
+                        row.id, outgoing, row.attempts, now,  # type: ignore[arg-type]
+                        _instant(unsure) if unsure else None))
                 elif isinstance(decision, NotBefore):
                     row.due_at = max(decision.at, now)
                     report.deferred.append(row.id)  # type: ignore[arg-type]
@@ -175,6 +220,31 @@ class Dispatcher:
                     report.cancelled.append(row.id)  # type: ignore[arg-type]
                 session.add(row)
             return claimed
+
+    async def _expire_leases(self, session: AsyncSession, now: datetime) -> None:
+        """Rows whose worker died (or hung) while sending: pending again, and unsure."""
+        stmt = select(Outbox).where(col(Outbox.status) == "sending",
+                                    col(Outbox.lease_until) < now)
+        if self.db.is_postgres:
+            stmt = stmt.with_for_update(skip_locked=True)
+        expired = list((await session.exec(stmt)).all())
+        if not expired:
+            return
+        messages = {m.id: m for m in (await session.exec(select(Message).where(
+            col(Message.id).in_([r.message_id for r in expired])))).all()}
+        for row in expired:
+            message = messages[row.message_id]
+            # The row was last touched when it was claimed: that attempt may have gone out.
+            since = message.payload.get("unsure_since") or row.updated_at.isoformat()
+            message.payload = dict(message.payload) | {"unsure_since": since}
+            log.warning("outbox %s: the lease of %s expired; its send may have gone out",
+                        row.id, row.worker)
+            session.add(EventRow(at=now, debtor_id=row.debtor_id, actor="dispatcher",
+                                 kind="message.lease_expired", data={
+                                     "outbox_id": row.id, "worker": row.worker}))
+            row.status, row.worker, row.updated_at = "pending", None, now
+            session.add_all([row, message])
+        await session.flush()
 
     def _with_required_texts(self, message: Message, decision: Allowed, *, first: bool) -> str:
         """The message with the lines the preset requires (opt-out notice, disclosure...).
@@ -196,6 +266,10 @@ class Dispatcher:
             try:
                 channel = self.channels.get(claimed.message.channel)
                 sender = sender_of(channel)
+                if claimed.unsure_since is not None and hasattr(channel, "find_sent"):
+                    found = await self._reconcile(cast(Reconciling, channel), claimed)
+                    if found is not None:
+                        return claimed, found
                 if sender is not None and self.rate is not None:
                     # Right before the send, inside the concurrency limit: a slot taken
                     # earlier could be used late, together with others (a burst).
@@ -206,6 +280,24 @@ class Dispatcher:
             except Exception as error:  # an adapter bug or a network surprise: retry later
                 log.exception("send of outbox %s failed unexpectedly", claimed.outbox_id)
                 return claimed, SendError(f"{type(error).__name__}: {error}")
+
+    async def _reconcile(self, channel: Reconciling, claimed: _Claimed) -> SendResult | None:
+        """The provider's record of an earlier attempt of this message, if it went out."""
+        assert claimed.unsure_since is not None
+        found = await channel.find_sent(claimed.message, claimed.unsure_since)
+        if not found:
+            return None
+        async with self.db.transaction() as session:
+            known = set((await session.exec(select(Message.provider_id).where(
+                col(Message.provider_id).in_([f.provider_id for f in found]),
+                Message.channel == claimed.message.channel))).all())
+        for result in found:  # oldest first
+            if result.provider_id not in known and result.provider_id not in self._credited:
+                self._credited.add(result.provider_id)
+                log.info("outbox %s already went out as %s: recorded, not sent again",
+                         claimed.outbox_id, result.provider_id)
+                return result
+        return None
 
     async def _record(self, results: list[tuple[_Claimed, SendResult | SendError]],
                       report: DispatchReport) -> None:
@@ -230,8 +322,13 @@ class Dispatcher:
                 if isinstance(result, SendResult):
                     row.status = "sent"
                     message.provider_id, message.sent_at = result.provider_id, now
-                    if result.payload:
-                        message.payload = dict(message.payload) | dict(result.payload)
+                    payload = dict(message.payload) | dict(result.payload)
+                    if payload.pop("unsure_since", None) and result.payload.get("reconciled"):
+                        session.add(EventRow(at=now, debtor_id=row.debtor_id,
+                                             actor="dispatcher", kind="message.reconciled",
+                                             data={"outbox_id": row.id,
+                                                   "provider_id": result.provider_id}))
+                    message.payload = payload
                     # Forward only: a callback ("delivered") may already have been applied.
                     for status in ("sent", result.status):
                         message.status = delivery.advance(message.status, status).status
@@ -239,8 +336,14 @@ class Dispatcher:
                         message.delivered_at = now
                     report.sent.append(row.id)  # type: ignore[arg-type]
                     report.sent_messages.append(message.id)  # type: ignore[arg-type]
-                elif isinstance(result, RateLimited):
-                    # Not an attempt: the message never left; it waits for a free slot.
+                    session.add_all([row, message])
+                    continue
+                if result.unsure and "unsure_since" not in message.payload:
+                    message.payload = dict(message.payload) | {
+                        "unsure_since": claimed.claimed_at.isoformat()}
+                if isinstance(result, RateLimited) or result.throttled:
+                    # Not an attempt: the message never left; it waits for a free slot
+                    # (ours) or the provider's Retry-After (a 429).
                     row.status, row.due_at = "pending", now + timedelta(
                         seconds=result.retry_after or 1)
                     row.last_error = result.reason
@@ -274,8 +377,8 @@ class Dispatcher:
                     await check_unreachable(session, row.debtor_id, code=result.code, now=now)
                     report.failed.append(row.id)  # type: ignore[arg-type]
                 else:
-                    wait = (timedelta(seconds=result.retry_after) if result.retry_after
-                            else backoff(claimed.attempts))
+                    wait = max(timedelta(seconds=result.retry_after or 0),
+                               backoff(claimed.attempts))
                     row.status, row.due_at, row.last_error = "pending", now + wait, result.reason
                     message.status = "queued"
                     report.retried.append(row.id)  # type: ignore[arg-type]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from bot.channels import ChannelRegistry
 from bot.channels.configure import Providers, configure
 from bot.clock import Clock
-from bot.dispatch import Dispatcher
+from bot.dispatch import Dispatcher, lease_for
 from bot.engine import Engine, sandbox_deep_link
 from bot.media import MediaFetcher, MediaStore
 from bot.ratelimit import rate_limiter
@@ -62,7 +62,8 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
     channels = channels or ChannelRegistry.with_sandbox(providers.adapters)
     dispatcher = Dispatcher(db, clock, channels, creditor=settings.creditor_name,
                             creditor_tax_id=settings.creditor_tax_id,
-                            rate=rate_limiter(db, settings.send_rate_per_second))
+                            rate=rate_limiter(db, settings.send_rate_per_second),
+                            lease=lease_for(settings.provider_timeout_seconds))
     # Filled in below; the engine wakes them after a commit that gave them work.
     woken: list[StaffBot | MediaFetcher] = []
 

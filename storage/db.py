@@ -71,7 +71,10 @@ class Database:
         kwargs: dict[str, Any] = {"echo": echo}
         if self.dialect == "postgresql":
             # pre_ping lets a worker survive a PostgreSQL restart without manual help.
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            # A bounded connect (asyncpg waits 60 s by default): an unreachable server gives
+            # a webhook its 503 well inside Twilio's 15 s, so the provider retries it.
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+                          pool_timeout=10, connect_args={"timeout": 5})
         self.engine: AsyncEngine = create_async_engine(driver_url, **kwargs)
         if self.dialect == "sqlite":
             _prepare_sqlite(self.engine, parsed.database)

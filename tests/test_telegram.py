@@ -215,6 +215,27 @@ async def test_flood_control_is_honoured_and_the_message_goes_once(
         assert len(fake.telegram_calls("sendMessage")) == 2  # the refused one, then the one
 
 
+async def test_a_telegram_timeout_is_sent_again_at_least_once(
+        sqlite_url: str, clock: FixedClock, fake: FakeProviders) -> None:
+    # The Bot API cannot be asked whether a message went out, and a late answer may still
+    # mean it did: Recobro chooses at-least-once for Telegram (a reply is never lost; after a
+    # timeout or a worker's death the debtor may, rarely, get it twice). See the README.
+    settings = settings_for(sqlite_url, fake, provider_timeout_seconds=0.3)
+    async with running(settings, clock) as (client, svc):
+        await _queue(client, svc)
+        fake.fail_next("telegram", delay=1.0, method="sendMessage")  # sent, answered late
+        assert (await svc.dispatcher.run_once()).retried
+        for _ in range(100):  # the late answer arrives after the client gave up
+            if fake.sent:
+                break
+            await asyncio.sleep(0.02)
+        clock.advance(timedelta(seconds=11))
+        assert (await svc.dispatcher.run_once()).sent
+        assert len(fake.sent) == 2  # the same reply twice: at least once, by design
+        [reply] = await outbound(svc, "CO-001")
+        assert reply.status == "sent"
+
+
 async def test_a_debtor_who_blocked_the_bot_is_not_retried(
         sqlite_url: str, clock: FixedClock, fake: FakeProviders) -> None:
     async with running(settings_for(sqlite_url, fake), clock) as (client, svc):

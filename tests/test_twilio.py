@@ -3,6 +3,8 @@ client out to a fake Twilio on 127.0.0.1 (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -12,6 +14,7 @@ import pytest
 from sqlmodel import col, select
 
 from bot.clock import FixedClock
+from bot.dispatch import LEASE, MAX_ATTEMPTS, Dispatcher, backoff
 from bot.services import Services
 from storage.models import Escalation, Event, Message, Outbox
 from tests.channels_helpers import (
@@ -233,6 +236,7 @@ async def test_a_429_waits_for_its_retry_after(
 
 async def test_a_timeout_is_retried(sqlite_url: str, clock: FixedClock,
                                     fake: FakeProviders) -> None:
+    fake.clock = clock.now  # Twilio's dates on our timeline
     settings = settings_for(sqlite_url, fake, provider_timeout_seconds=0.3)
     async with running(settings, clock) as (client, svc):
         await _queue_reply(client, svc, 12)
@@ -244,9 +248,86 @@ async def test_a_timeout_is_retried(sqlite_url: str, clock: FixedClock,
         assert "did not answer within 0.3 s" in (box.last_error or "")
         clock.advance(timedelta(seconds=11))
         assert (await svc.dispatcher.run_once()).sent
-        # Twilio's API has no idempotency key: a timed-out request may have gone through,
-        # so a timeout is at-least-once. The fake saw both requests.
-        assert len(fake.twilio_messages()) == 2
+        # Twilio's API has no idempotency key, and the timed-out request went through: the
+        # retry asks Twilio's Messages list first, finds it, and records it, not sending again.
+        [created] = fake.twilio_created()
+        assert len(fake.twilio_messages()) == 1
+        async with svc.db.transaction() as session:
+            [message] = (await session.exec(select(Message).where(
+                Message.direction == "out"))).all()
+        assert message.provider_id == created["sid"] and message.status == "sent"
+        assert "unsure_since" not in message.payload
+
+
+async def test_a_timeout_that_did_not_go_through_is_sent_again(
+        sqlite_url: str, clock: FixedClock, fake: FakeProviders) -> None:
+    fake.clock = clock.now  # Twilio's dates on our timeline
+    settings = settings_for(sqlite_url, fake, provider_timeout_seconds=0.3)
+    async with running(settings, clock) as (client, svc):
+        await _queue_reply(client, svc, 14)
+        # Twilio never answers and never creates it (a hang before the message exists).
+        fake.fail_next("twilio", status=504, delay=1.0)
+        assert (await svc.dispatcher.run_once()).retried
+        assert fake.twilio_created() == []
+        clock.advance(timedelta(seconds=11))
+        assert (await svc.dispatcher.run_once()).sent
+        lists = [r for r in fake.requests if r.method == "GET list"]
+        assert len(lists) == 1  # asked first, found nothing, then sent
+        assert len(fake.twilio_created()) == 1
+
+
+async def test_a_worker_that_died_mid_send_is_not_repeated_when_twilio_has_the_message(
+        database_url: str, clock: FixedClock, fake: FakeProviders) -> None:
+    fake.clock = clock.now
+    async with running(settings_for(database_url, fake), clock) as (client, svc):
+        await _queue_reply(client, svc, 15)
+        fake.latency = 5.0  # Twilio has created it; the answer never reaches the worker
+        dying = asyncio.create_task(svc.dispatcher.run_once())
+        for _ in range(200):
+            if fake.twilio_created():
+                break
+            await asyncio.sleep(0.02)
+        dying.cancel()  # the worker dies: the row stays `sending` under its lease
+        with contextlib.suppress(asyncio.CancelledError):
+            await dying
+        fake.latency = 0.0
+        other = Dispatcher(svc.db, clock, svc.channels, worker="another-worker")
+        assert not (await other.run_once()).sent  # the lease still holds
+        clock.advance(LEASE + timedelta(seconds=1))
+        assert (await other.run_once()).sent
+        [created] = fake.twilio_created()
+        assert len(fake.twilio_messages()) == 1
+        [reply] = await outbound(svc, "CO-001")
+        assert reply.provider_id == created["sid"] and reply.status == "sent"
+        async with svc.db.transaction() as session:
+            kinds = [e.kind for e in (await session.exec(select(Event))).all()]
+        assert "message.lease_expired" in kinds and "message.reconciled" in kinds
+
+
+async def test_provider_429s_do_not_use_up_the_attempts(
+        database_url: str, clock: FixedClock, fake: FakeProviders) -> None:
+    async with running(settings_for(database_url, fake), clock) as (client, svc):
+        await _queue_reply(client, svc, 16)
+        fake.fail_next("twilio", status=429, code=20429, retry_after=1, times=MAX_ATTEMPTS + 2)
+        for _ in range(MAX_ATTEMPTS + 2):
+            assert (await svc.dispatcher.run_once()).retried
+            clock.advance(timedelta(seconds=1))
+        assert (await svc.dispatcher.run_once()).sent
+        async with svc.db.transaction() as session:
+            [box] = (await session.exec(select(Outbox))).all()
+        assert box.attempts == 1
+
+
+async def test_a_short_retry_after_on_a_503_does_not_shorten_the_backoff(
+        database_url: str, clock: FixedClock, fake: FakeProviders) -> None:
+    async with running(settings_for(database_url, fake), clock) as (client, svc):
+        await _queue_reply(client, svc, 17)
+        fake.fail_next("twilio", status=503, code=20503, retry_after=1)
+        assert (await svc.dispatcher.run_once()).retried
+        clock.advance(timedelta(seconds=2))
+        assert not (await svc.dispatcher.run_once()).sent
+        clock.advance(backoff(1))
+        assert (await svc.dispatcher.run_once()).sent
 
 
 @pytest.mark.parametrize(("code", "meaning"), [

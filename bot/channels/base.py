@@ -56,11 +56,18 @@ class SendError(Exception):
     hold = False
 
     def __init__(self, reason: str, *, code: str | None = None,
-                 retry_after: float | None = None) -> None:
+                 retry_after: float | None = None, unsure: bool = False,
+                 throttled: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.code = code
         self.retry_after = retry_after
+        # The request may have reached the provider (a timeout, a connection cut after the
+        # request went out): the message may have been sent although we got no answer.
+        self.unsure = unsure
+        # The provider refused it for its rate limit (HTTP 429): it never left, so it is
+        # not an attempt (like the dispatcher's own `RateLimited`).
+        self.throttled = throttled
 
 
 class TransientSendError(SendError):
@@ -94,6 +101,18 @@ class OutboundChannel(Protocol):
 
     async def send(self, message: OutgoingMessage) -> SendResult:
         """Send `message`; raise `TransientSendError` or `PermanentSendError` on failure."""
+        ...
+
+
+class Reconciling(Protocol):
+    """A channel that can tell whether an earlier attempt whose outcome is unknown went out.
+
+    The dispatcher asks before sending again a message whose last attempt timed out or
+    whose worker died (an expired lease), so that attempt is not repeated.
+    """
+
+    async def find_sent(self, message: OutgoingMessage, since: datetime) -> list[SendResult]:
+        """Messages the provider holds that may be this one, sent since `since`, oldest first."""
         ...
 
 

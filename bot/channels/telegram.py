@@ -137,7 +137,7 @@ class TelegramChannel:
                     reply_markup=keyboard if n == len(parts) else None)
         except RetryAfter as exc:
             raise TransientSendError(f"Telegram flood control: {exc}", code="429",
-                                     retry_after=retry_seconds(exc)) from exc
+                                     retry_after=retry_seconds(exc), throttled=True) from exc
         except Forbidden as exc:
             raise PermanentSendError(f"the debtor blocked the bot or left: {exc.message}",
                                      code="forbidden") from exc
@@ -146,7 +146,10 @@ class TelegramChannel:
             raise PermanentSendError(f"Telegram refused the message: {exc.message}",
                                      code=code) from exc
         except TimedOut as exc:
-            raise TransientSendError("Telegram did not answer in time", code="timeout") from exc
+            # Telegram may have sent it; it has no API to ask, so the retry sends again
+            # (at least once: see the dispatcher).
+            raise TransientSendError("Telegram did not answer in time", code="timeout",
+                                     unsure=True) from exc
         except InvalidToken as exc:  # our configuration; an operator can fix it
             raise TransientSendError(f"Telegram rejected the token: {exc.message}",
                                      code="invalid_token") from exc

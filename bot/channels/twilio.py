@@ -27,7 +27,10 @@ Outbound, with twilio's own `Client` on its aiohttp-based `AsyncTwilioHttpClient
 
 Twilio errors on sending (REST API error codes), and what the dispatcher does with them:
 transient ones are retried with backoff (or after Retry-After), permanent ones fail the
-message with the code; see `PERMANENT_CODES` and `TRANSIENT_CODES`.
+message with the code; see `PERMANENT_CODES` and `TRANSIENT_CODES`. A 429 is `throttled`
+(not an attempt). A timeout is `unsure`: Twilio creates a message before it answers, so
+before sending it again the dispatcher asks `find_sent` (the Messages list) whether it
+already went out.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 from types import SimpleNamespace
@@ -85,6 +88,9 @@ WHATSAPP_WINDOW = timedelta(hours=24)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 MAX_MEDIA = 10  # Twilio sends at most 10 media per message
 OPT_OUT_OPTION = "opt_out"  # the option id the flows read as an opt-out
+# How far our clock and Twilio's may disagree when looking for a message sent "since" an
+# attempt (reconciliation, `TwilioChannel.find_sent`).
+CLOCK_SKEW = timedelta(minutes=10)
 
 # Send errors that retrying cannot fix: the message fails with the code. (Twilio REST API
 # error codes, https://www.twilio.com/docs/api/errors.)
@@ -175,21 +181,36 @@ class TwilioGateway:
 
     async def create_message(self, **fields: Any) -> Any:
         """`messages.create_async(**fields)`; Twilio's errors mapped to SendError."""
+        return await self._call(lambda: self.client().messages.create_async(**fields),
+                                sends=True)
+
+    async def list_messages(self, *, to: str, from_: str, limit: int = 50) -> list[Any]:
+        """The newest messages from `from_` to `to` (Messages list API), newest first."""
+        return list(await self._call(lambda: self.client().messages.list_async(
+            to=to, from_=from_, limit=limit, page_size=limit), sends=False))
+
+    async def _call(self, request: Callable[[], Awaitable[Any]], *, sends: bool) -> Any:
+        """One REST call under our deadline; errors as SendError (unsure when `sends` and
+        the request may have reached Twilio)."""
         headers: dict[str, str] = {}
         token = _RESPONSE_HEADERS.set(headers)
         try:
             # AsyncTwilioHttpClient ignores its own `timeout` (it passes the per-call one,
             # None, to aiohttp): the deadline is ours.
             async with asyncio.timeout(self.timeout):
-                return await self.client().messages.create_async(**fields)
+                return await request()
         except TwilioRestException as exc:
             raise send_error(exc, headers.get("retry-after")) from exc
         except TimeoutError:
+            # Twilio may have created the message and not answered yet: unsure.
             raise TransientSendError(f"Twilio did not answer within {self.timeout:g} s",
-                                     code="timeout") from None
-        except (aiohttp.ClientError, OSError) as exc:
+                                     code="timeout", unsure=sends) from None
+        except aiohttp.ClientConnectorError as exc:  # never connected: nothing went out
             raise TransientSendError(f"cannot reach Twilio: {type(exc).__name__}: {exc}",
                                      code="connection") from exc
+        except (aiohttp.ClientError, OSError) as exc:  # cut after the request: unsure
+            raise TransientSendError(f"cannot reach Twilio: {type(exc).__name__}: {exc}",
+                                     code="connection", unsure=sends) from exc
         finally:
             _RESPONSE_HEADERS.reset(token)
 
@@ -237,7 +258,7 @@ def send_error(exc: TwilioRestException, retry_after: str | None = None) -> Send
     detail = f"Twilio {exc.status}" + (f" error {code}" if code else "") + f": {exc.msg}"
     if exc.status == 429 or code == 20429:
         return TransientSendError(detail, code=str(code or 429),
-                                  retry_after=_seconds(retry_after))
+                                  retry_after=_seconds(retry_after), throttled=True)
     if exc.status >= 500 or (code is not None and code in TRANSIENT_CODES):
         return TransientSendError(detail, code=str(code or exc.status),
                                   retry_after=_seconds(retry_after))
@@ -269,18 +290,50 @@ class TwilioChannel:
 
     async def send(self, message: OutgoingMessage) -> SendResult:
         """Send through Twilio; the message SID is the provider id."""
-        if not message.address:
-            raise PermanentSendError(f"no phone number for {self.name}", code="no_address")
-        if self.name == "whatsapp":
-            fields, facts = self._whatsapp(message)
-            to = f"whatsapp:{message.address}"
-        else:
-            fields, facts = self._sms(message)
-            to = message.address
+        to, fields, facts = self._request(message)
         created = await self.gateway.create_message(
             to=to, from_=self.from_,
             status_callback=self.gateway.status_callback(message.message_id), **fields)
         return SendResult(str(created.sid), "sent", {self.name: facts})
+
+    async def find_sent(self, message: OutgoingMessage, since: datetime) -> list[SendResult]:
+        """Messages Twilio holds from our sender to this address, created since `since`
+        (less `CLOCK_SKEW`) and, for free text, with this very body; oldest first.
+
+        The list is filtered by To and From only, not by DateSent: a message still in
+        Twilio's queue has no DateSent yet, and it is exactly the one we must not send twice.
+        """
+        to = self._to(message)
+        try:
+            _, fields, facts = self._request(message)
+        except SendError:  # e.g. the WhatsApp window closed since: match without the body
+            fields, facts = {}, {}
+        body = fields.get("body")
+        found = []
+        for item in await self.gateway.list_messages(to=to, from_=self.from_):
+            created = item.date_created
+            if created is None or created < since - CLOCK_SKEW:
+                continue
+            if not str(item.direction or "").startswith("outbound"):
+                continue
+            if body is not None and item.body != body:
+                continue
+            found.append(SendResult(str(item.sid), str(item.status or "sent"),
+                                    {self.name: facts, "reconciled": True}))
+        return found[::-1]
+
+    def _to(self, message: OutgoingMessage) -> str:
+        if not message.address:
+            raise PermanentSendError(f"no phone number for {self.name}", code="no_address")
+        return f"whatsapp:{message.address}" if self.name == "whatsapp" else message.address
+
+    def _request(self, message: OutgoingMessage
+                 ) -> tuple[str, dict[str, Any], dict[str, Any]]:
+        """To, the fields of the Messages request, and the facts kept in the payload."""
+        to = self._to(message)
+        fields, facts = self._whatsapp(message) if self.name == "whatsapp" \
+            else self._sms(message)
+        return to, fields, facts
 
     def _renderer(self, message: OutgoingMessage) -> Renderer:
         return Renderer(message.locale, self.clock.now().date())

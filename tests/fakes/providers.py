@@ -16,7 +16,17 @@ It implements the few endpoints Recobro calls, records every request, and fails 
     await fake.stop()
 
 Twilio: `POST {twilio_api_base}/2010-04-01/Accounts/{sid}/Messages.json` answers 201 with a
-message SID (SM + 32 hex), or the Twilio error JSON (`code`, `message`, `status`).
+message SID (SM + 32 hex), or the Twilio error JSON (`code`, `message`, `status`). A created
+message is kept (`twilio_created()`) the moment the request arrives, before any `delay`, as
+Twilio creates it before answering: a client that times out has still sent it.
+`GET .../Messages.json` is the Messages list, as Twilio serves it: filters `To`, `From`,
+`DateSent`, `DateSent<` and `DateSent>` (a day, `YYYY-MM-DD`, or an instant), newest first,
+`PageSize` (default 50) and `Page`, in Twilio's paging envelope. Dates come from `clock`
+(the real UTC time unless a test sets one that matches its own clock).
+
+Faults for a period, for the fault tests: `latency` delays every Twilio create;
+`outage("twilio", seconds, [Failure(status=500), Failure(status=429, retry_after=2),
+Failure(delay=5)])` answers each request in that window with the next failure in turn.
 Telegram: `{telegram_api_base}{token}/{method}` for getMe, sendMessage (private chats for
 positive ids, a supergroup for negative ones, in a topic with `message_thread_id`),
 editMessageText, editMessageReplyMarkup, answerCallbackQuery, setMessageReaction,
@@ -41,7 +51,10 @@ import json
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from typing import Any
 
 from aiohttp import web
@@ -92,6 +105,12 @@ class FakeProviders:
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # Twilio media sid
     account_auth: tuple[str, str] = ("", "")  # what Twilio's media URLs require
     sent: list[dict[str, Any]] = field(default_factory=list)  # Telegram messages it "sent"
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    latency: float = 0.0  # seconds every Twilio create waits (after creating the message)
+    _created: list[dict[str, Any]] = field(default_factory=list)  # Twilio messages, in order
+    _outages: dict[str, tuple[float, float | None, list[Failure]]] = field(
+        default_factory=dict)
+    _outage_turn: itertools.count[int] = field(default_factory=itertools.count)
 
     # Lifecycle ---------------------------------------------------------------------------
 
@@ -100,6 +119,8 @@ class FakeProviders:
         app = web.Application()
         app.router.add_post("/twilio/2010-04-01/Accounts/{account}/Messages.json",
                             self._twilio_create)
+        app.router.add_get("/twilio/2010-04-01/Accounts/{account}/Messages.json",
+                           self._twilio_list)
         app.router.add_route("*", "/telegram/bot{token}/{method}", self._telegram)
         app.router.add_get("/telegram/file/bot{token}/{path:.+}", self._telegram_file)
         app.router.add_get(
@@ -146,6 +167,15 @@ class FakeProviders:
             self._failures[provider].append(
                 Failure(status, code, description, retry_after, delay, method))
 
+    def outage(self, provider: str, seconds: float, failures: list[Failure]) -> None:
+        """For `seconds` from the next request, every request to `provider` gets the next of
+        `failures` in turn (after whatever `fail_next` queued)."""
+        self._outages[provider] = (seconds, None, list(failures))
+
+    def twilio_created(self) -> list[dict[str, Any]]:
+        """Every message Twilio created (what it would send), in order."""
+        return list(self._created)
+
     def queue_update(self, update: dict[str, Any]) -> None:
         """An update that the next getUpdates returns (long polling)."""
         self._updates.append(update)
@@ -169,7 +199,8 @@ class FakeProviders:
 
     def twilio_messages(self) -> list[dict[str, Any]]:
         """The form of every Messages.json request, in order (failed ones too)."""
-        return [r.params for r in self.requests if r.provider == "twilio"]
+        return [r.params for r in self.requests
+                if r.provider == "twilio" and r.method == "POST"]
 
     def telegram_calls(self, method: str | None = None) -> list[dict[str, Any]]:
         """The parameters of every Bot API call (of `method`), in order."""
@@ -183,8 +214,10 @@ class FakeProviders:
         self.requests.append(Recorded("twilio", request.method, request.path,
                                       {k: str(v) for k, v in form.items()},
                                       dict(request.headers), time.monotonic()))
-        failure = await self._take("twilio")
+        failure = self._failure("twilio")
         if failure is not None and failure.status is not None:
+            if failure.delay:
+                await asyncio.sleep(failure.delay)
             headers = {"Retry-After": f"{failure.retry_after:g}"} \
                 if failure.retry_after is not None else {}
             body = {"code": failure.code or failure.status,
@@ -192,13 +225,56 @@ class FakeProviders:
                     "more_info": "https://www.twilio.com/docs/errors",
                     "status": failure.status}
             return web.json_response(body, status=failure.status, headers=headers)
+        now = format_datetime(self.clock().astimezone(UTC))
+        account = request.match_info["account"]
         sid = "SM" + uuid.uuid4().hex
-        return web.json_response({
-            "sid": sid, "account_sid": request.match_info["account"], "status": "queued",
+        created: dict[str, Any] = {
+            "sid": sid, "account_sid": account, "status": "queued",
             "to": form.get("To"), "from": form.get("From"), "body": form.get("Body"),
-            "num_segments": "1", "direction": "outbound-api", "api_version": "2010-04-01",
-            "date_created": "Tue, 24 Nov 2026 15:00:00 +0000", "error_code": None,
-        }, status=201)
+            "num_segments": "1", "num_media": "0", "direction": "outbound-api",
+            "api_version": "2010-04-01", "date_created": now, "date_updated": now,
+            "date_sent": None, "error_code": None, "error_message": None, "price": None,
+            "price_unit": "USD", "messaging_service_sid": None,
+            "uri": f"/2010-04-01/Accounts/{account}/Messages/{sid}.json",
+            "subresource_uris": {}}
+        # Created before answering: a client that gives up waiting has still sent it.
+        self._created.append(created | {"status": "sent", "date_sent": now})
+        delay = (failure.delay if failure is not None else 0.0) + self.latency
+        if delay:
+            await asyncio.sleep(delay)
+        return web.json_response(created, status=201)
+
+    async def _twilio_list(self, request: web.Request) -> web.Response:
+        query = request.query
+        self.requests.append(Recorded("twilio", "GET list", request.path, dict(query),
+                                      dict(request.headers), time.monotonic()))
+        failure = self._failure("twilio")
+        if failure is not None and failure.delay:
+            await asyncio.sleep(failure.delay)
+        if failure is not None and failure.status is not None:
+            return web.json_response({"code": failure.code or failure.status,
+                                      "message": "fake failure", "status": failure.status},
+                                     status=failure.status)
+        found = [m for m in self._created
+                 if query.get("To", m["to"]) == m["to"]
+                 and query.get("From", m["from"]) == m["from"]
+                 and _sent_matches(m["date_sent"], query)]
+        found.reverse()  # newest first, as Twilio lists them
+        size = min(int(query.get("PageSize", "50")), 1000)
+        page = int(query.get("Page", "0"))
+        chunk = found[page * size:(page + 1) * size]
+        base = request.path.removeprefix("/twilio")
+
+        def uri(n: int) -> str:
+            params = "&".join(f"{k}={v}" for k, v in query.items() if k not in ("Page",))
+            return f"{base}?{params}&Page={n}"
+
+        more = (page + 1) * size < len(found)
+        return web.json_response({
+            "messages": chunk, "page": page, "page_size": size, "start": page * size,
+            "end": page * size + max(len(chunk) - 1, 0), "uri": uri(page),
+            "first_page_uri": uri(0), "previous_page_uri": uri(page - 1) if page else None,
+            "next_page_uri": uri(page + 1) if more else None})
 
     async def _twilio_media(self, request: web.Request) -> web.StreamResponse:
         self.requests.append(Recorded("twilio", "GET media", request.path, {},
@@ -308,6 +384,19 @@ class FakeProviders:
             return updates
         return True  # answerCallbackQuery, setMessageReaction, setWebhook, deleteForumTopic...
 
+    def _failure(self, provider: str) -> Failure | None:
+        """What this request gets: a queued `fail_next`, or the outage's next, or None."""
+        queue = self._failures[provider]
+        if queue:
+            return queue.popleft()
+        seconds, until, failures = self._outages.get(provider, (0.0, None, []))
+        if failures and until is None:
+            until = time.monotonic() + seconds
+            self._outages[provider] = (seconds, until, failures)
+        if failures and until is not None and time.monotonic() < until:
+            return failures[next(self._outage_turn) % len(failures)]
+        return None
+
     async def _take(self, provider: str, method: str | None = None) -> Failure | None:
         queue = self._failures[provider]
         failure = next((f for f in queue if f.method in (None, method)), None)
@@ -317,6 +406,27 @@ class FakeProviders:
         if failure.delay:
             await asyncio.sleep(failure.delay)
         return failure
+
+
+def _sent_matches(date_sent: str | None, query: Any) -> bool:
+    """Twilio's DateSent filters: a day or an instant; `<` is on or before, `>` on or after."""
+    filters = [(k, query[k]) for k in ("DateSent", "DateSent<", "DateSent>") if k in query]
+    if not filters:
+        return True
+    if date_sent is None:  # not sent yet (queued): no DateSent filter finds it
+        return False
+    from email.utils import parsedate_to_datetime
+
+    sent = parsedate_to_datetime(date_sent)
+    for key, value in filters:
+        if len(value) == 10:  # YYYY-MM-DD: compare days
+            mine: Any = sent.date().isoformat()
+        else:
+            mine, value = sent, datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if (key == "DateSent" and mine != value) or (key == "DateSent<" and mine > value) \
+                or (key == "DateSent>" and mine < value):
+            return False
+    return True
 
 
 async def _telegram_params(request: web.Request) -> dict[str, Any]:
