@@ -122,7 +122,7 @@ async def broken_invariants(svc: Services) -> dict[str, list[Any]]:
     broken = {}
     async with svc.db.transaction() as session:
         for name, sql in INVARIANTS.items():
-            rows = (await session.execute(text(sql))).all()
+            rows = (await (await session.connection()).execute(text(sql))).all()
             if rows:
                 broken[name] = [tuple(r) for r in rows]
         # Every version an admin (or /setlimit) wrote has its audit event, naming it.

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, text
+from sqlalchemy import delete, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -108,7 +108,7 @@ async def begin_attempt(session: AsyncSession, limits: LoginLimits, username: st
         # IMMEDIATE already serialises every writer.) Sorted: no deadlock between two keys.
         for key in sorted({_lock_key(f"login:user:{username}"),
                            _lock_key(f"login:addr:{address}")}):
-            await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+            await session.exec(select(func.pg_advisory_xact_lock(key)))
     since = now - limits.window
     await session.exec(delete(LoginFailure).where(col(LoginFailure.at) <= since))
     for column, value, limit in (("username", username, limits.per_username),
