@@ -195,7 +195,7 @@ class Dispatcher:
         async with self._limit:
             try:
                 channel = self.channels.get(claimed.message.channel)
-                sender = sender_of(channel)
+                sender = sender_of(channel, claimed.message)
                 if sender is not None and self.rate is not None:
                     # Right before the send, inside the concurrency limit: a slot taken
                     # earlier could be used late, together with others (a burst).
