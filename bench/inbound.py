@@ -17,6 +17,9 @@ import asyncio
 import json
 import multiprocessing
 import random
+import signal
+import subprocess
+import sys
 import time
 import uuid
 from datetime import date, datetime
@@ -193,7 +196,7 @@ def _measure(conn: Connection, pid: int, job: dict[str, Any]) -> dict[str, Any]:
 
 
 def run(*, messages: int, debtors: int, concurrency: int, warmup: int, postgres: str,
-        database: str = "recobro_bench_inbound") -> dict[str, Any]:
+        database: str = "recobro_bench_inbound", profile: str | None = None) -> dict[str, Any]:
     """Bare handler, then the bot, under the same load; both results and the ratio."""
     debtors = max(debtors, concurrency)
     url = procs.pg_database(postgres, database)
@@ -205,6 +208,7 @@ def run(*, messages: int, debtors: int, concurrency: int, warmup: int, postgres:
     notify = here.recv()
     fake, fake_port = procs.start_fake(notify)
     children = [fake]
+    spies: list[subprocess.Popen[bytes]] = []
     try:
         job = {"messages": messages, "debtors": debtors, "concurrency": concurrency,
                "warmup": warmup}
@@ -222,11 +226,20 @@ def run(*, messages: int, debtors: int, concurrency: int, warmup: int, postgres:
         serve = procs.start(["-m", "bot.cli", "serve"], env, log="bench-inbound-serve.log")
         children.append(serve)
         procs.wait_http(f"http://127.0.0.1:{port}/healthz", serve)
+        if profile:
+            # py-spy samples the serve process from outside (pip install -e '.[bench]').
+            spy = str(Path(sys.executable).parent / "py-spy")
+            spies.append(subprocess.Popen(
+                [spy, "record", "--pid", str(serve.pid), "--rate", "200", "--format", "raw",
+                 "-o", profile], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         target = f"http://127.0.0.1:{port}/webhooks/twilio"
         bot = _measure(here, serve.pid, job | {"url": target, "public": target,
                                                "expect_reply": True})
         here.send(None)
     finally:
+        for spy_process in spies:  # py-spy writes its file on SIGINT
+            spy_process.send_signal(signal.SIGINT)
+            spy_process.wait(30)
         for child in children:
             procs.stop(child)
         loader.join(5)
@@ -265,11 +278,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         help="debtors with a message in flight at once")
     parser.add_argument("--warmup", type=int, default=None, help="messages before measuring")
     parser.add_argument("--postgres", default=procs.PG_DEFAULT)
+    parser.add_argument("--profile", help="py-spy the serve process into this file "
+                        "(collapsed stacks, for flamegraph.pl or speedscope)")
     parser.add_argument("--out", default=str(procs.ROOT / "bench" / "results" / "inbound.json"))
     args = parser.parse_args(argv)
     warmup = args.warmup if args.warmup is not None else min(1000, args.messages // 10)
     result = run(messages=args.messages, debtors=args.debtors, concurrency=args.concurrency,
-                 warmup=warmup, postgres=args.postgres)
+                 warmup=warmup, postgres=args.postgres, profile=args.profile)
     print(table(result))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps({"at": datetime.now().isoformat(),

@@ -4,6 +4,7 @@ and the line stream on which the fake provider reports each Twilio message it re
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import subprocess
@@ -117,9 +118,10 @@ async def collect(on_message: Callable[[Received], None]) -> tuple[asyncio.Serve
     """A server on 127.0.0.1 that the fake provider streams its messages to; (server, port)."""
 
     async def client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        while line := await reader.readline():
-            at, to, from_, message_id = line.decode().rstrip("\n").split("\t")
-            on_message(Received(float(at), to, from_, message_id))
+        with contextlib.suppress(asyncio.CancelledError, ConnectionError):
+            while line := await reader.readline():
+                at, to, from_, message_id = line.decode().rstrip("\n").split("\t")
+                on_message(Received(float(at), to, from_, message_id))
         writer.close()
 
     server = await asyncio.start_server(client, "127.0.0.1", 0)
