@@ -113,7 +113,7 @@ def analyse(received: list[procs.Received], expected: int, rate: float) -> dict[
 
 
 async def _run(url: str, messages: int, rate: float, senders: int, workers: int,
-               timeout: float) -> dict[str, Any]:
+               timeout: float, profile: str | None) -> dict[str, Any]:
     received: list[procs.Received] = []
     server, notify = await procs.collect(received.append)
     fake, fake_port = procs.start_fake(notify)
@@ -130,6 +130,7 @@ async def _run(url: str, messages: int, rate: float, senders: int, workers: int,
             await asyncio.to_thread(procs.wait_http, f"http://127.0.0.1:{port}/healthz",
                                     serving[-1])
         stats = [procs.ProcStats(p.pid) for p in serving]
+        spies = [procs.spy(serving[0].pid, profile)] if profile else []
         cpu = [s.cpu_seconds() for s in stats]
         deadline = asyncio.get_running_loop().time() + timeout
         last, still = -1, 0.0
@@ -146,6 +147,8 @@ async def _run(url: str, messages: int, rate: float, senders: int, workers: int,
         await asyncio.sleep(2)  # anything sent twice late would show now
         used = [round(s.cpu_seconds() - c, 1) for s, c in zip(stats, cpu, strict=True)]
         peak = [round(s.peak_rss_mb(), 1) for s in stats]
+        for spy in spies:
+            procs.unspy(spy)
     finally:
         for p in serving:
             procs.stop(p)
@@ -179,11 +182,11 @@ def table(result: dict[str, Any]) -> str:
 
 
 def run(*, messages: int, rate: float, senders: int, workers: int, postgres: str,
-        database: str = "recobro_bench_dispatch") -> dict[str, Any]:
+        database: str = "recobro_bench_dispatch", profile: str | None = None) -> dict[str, Any]:
     url = procs.pg_database(postgres, database)
     asyncio.run(_prepare(url, messages))
     timeout = messages / (rate * senders) * 2 + 60
-    return asyncio.run(_run(url, messages, rate, senders, workers, timeout))
+    return asyncio.run(_run(url, messages, rate, senders, workers, timeout, profile))
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -194,10 +197,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--senders", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2, help="recobro serve processes")
     parser.add_argument("--postgres", default=procs.PG_DEFAULT)
+    parser.add_argument("--profile", help="py-spy the first worker into this file")
     parser.add_argument("--out", default=str(procs.ROOT / "bench" / "results" / "dispatch.json"))
     args = parser.parse_args(argv)
     result = run(messages=args.messages, rate=args.rate, senders=args.senders,
-                 workers=args.workers, postgres=args.postgres)
+                 workers=args.workers, postgres=args.postgres, profile=args.profile)
     print(table(result))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps({"at": datetime.now().isoformat(),

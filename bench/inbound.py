@@ -17,9 +17,7 @@ import asyncio
 import json
 import multiprocessing
 import random
-import signal
 import subprocess
-import sys
 import time
 import uuid
 from datetime import date, datetime
@@ -228,18 +226,14 @@ def run(*, messages: int, debtors: int, concurrency: int, warmup: int, postgres:
         procs.wait_http(f"http://127.0.0.1:{port}/healthz", serve)
         if profile:
             # py-spy samples the serve process from outside (pip install -e '.[bench]').
-            spy = str(Path(sys.executable).parent / "py-spy")
-            spies.append(subprocess.Popen(
-                [spy, "record", "--pid", str(serve.pid), "--rate", "200", "--format", "raw",
-                 "-o", profile], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            spies.append(procs.spy(serve.pid, profile))
         target = f"http://127.0.0.1:{port}/webhooks/twilio"
         bot = _measure(here, serve.pid, job | {"url": target, "public": target,
                                                "expect_reply": True})
         here.send(None)
     finally:
-        for spy_process in spies:  # py-spy writes its file on SIGINT
-            spy_process.send_signal(signal.SIGINT)
-            spy_process.wait(30)
+        for spy in spies:
+            procs.unspy(spy)
         for child in children:
             procs.stop(child)
         loader.join(5)

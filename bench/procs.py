@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -149,3 +150,17 @@ def wait_tcp(port: int, proc: subprocess.Popen[bytes], seconds: float = 30.0) ->
         except OSError:
             time.sleep(0.05)
     raise RuntimeError(f"nothing listens on {port} after {seconds:g} s")
+
+
+def spy(pid: int, path: str) -> subprocess.Popen[bytes]:
+    """py-spy sampling `pid` into `path` (collapsed stacks); stop it with `unspy`."""
+    binary = str(Path(sys.executable).parent / "py-spy")
+    return subprocess.Popen([binary, "record", "--pid", str(pid), "--rate", "200",
+                             "--format", "raw", "-o", path],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def unspy(proc: subprocess.Popen[bytes]) -> None:
+    """Stop py-spy; it writes its file on SIGINT."""
+    proc.send_signal(signal.SIGINT)
+    proc.wait(60)
