@@ -16,6 +16,7 @@ from tests.channels_helpers import inbound_form, post_twilio, running, settings_
 from tests.fakes.providers import FakeProviders
 from tests.helpers import load, portfolio, row
 
+NOW = FixedClock(parse_instant("2026-11-24T10:00:00-05:00"))
 POOL = ("whatsapp:+15550001111", "whatsapp:+15550001112", "whatsapp:+15550001113")
 PHONES = [f"+5730012345{n:02d}" for n in range(8)]
 
@@ -43,7 +44,7 @@ def test_a_debtor_always_gets_the_same_number_and_the_pool_is_used() -> None:
 def test_the_rate_limit_key_is_the_number_the_message_goes_from(
         fake: FakeProviders) -> None:
     settings = settings_for("sqlite://", fake, whatsapp_from=",".join(POOL))
-    [whatsapp] = [a for a in configure(settings, FixedClock(parse_instant("2026-11-24T10:00:00-05:00")))
+    [whatsapp] = [a for a in configure(settings, NOW)
                   .adapters if a.name == "whatsapp"]
     assert isinstance(whatsapp, TwilioChannel)
     keys = {sender_of(whatsapp, _message(phone)) for phone in PHONES}
@@ -53,7 +54,7 @@ def test_the_rate_limit_key_is_the_number_the_message_goes_from(
 
 def test_one_malformed_number_turns_whatsapp_off_and_says_which(fake: FakeProviders) -> None:
     settings = settings_for("sqlite://", fake, whatsapp_from=f"{POOL[0]}, +15550001112")
-    providers = configure(settings, FixedClock(parse_instant("2026-11-24T10:00:00-05:00")))
+    providers = configure(settings, NOW)
     assert "whatsapp" not in [a.name for a in providers.adapters]
     assert any("'+15550001112' must look like whatsapp:+" in note for note in providers.notes)
 
