@@ -198,11 +198,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--senders", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2, help="recobro serve processes")
     parser.add_argument("--postgres", default=procs.PG_DEFAULT)
+    parser.add_argument("--database", default="recobro_bench_dispatch",
+                        help="the database it drops and creates on that server")
     parser.add_argument("--profile", help="py-spy the first worker into this file")
     parser.add_argument("--out", default=str(procs.ROOT / "bench" / "results" / "dispatch.json"))
     args = parser.parse_args(argv)
     result = run(messages=args.messages, rate=args.rate, senders=args.senders,
-                 workers=args.workers, postgres=args.postgres, profile=args.profile)
+                 workers=args.workers, postgres=args.postgres, database=args.database,
+                 profile=args.profile)
     print(table(result))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps({"at": datetime.now().isoformat(),

@@ -272,13 +272,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         help="debtors with a message in flight at once")
     parser.add_argument("--warmup", type=int, default=None, help="messages before measuring")
     parser.add_argument("--postgres", default=procs.PG_DEFAULT)
+    parser.add_argument("--database", default="recobro_bench_inbound",
+                        help="the database it drops and creates on that server")
     parser.add_argument("--profile", help="py-spy the serve process into this file "
                         "(collapsed stacks, for flamegraph.pl or speedscope)")
     parser.add_argument("--out", default=str(procs.ROOT / "bench" / "results" / "inbound.json"))
     args = parser.parse_args(argv)
     warmup = args.warmup if args.warmup is not None else min(1000, args.messages // 10)
     result = run(messages=args.messages, debtors=args.debtors, concurrency=args.concurrency,
-                 warmup=warmup, postgres=args.postgres, profile=args.profile)
+                 warmup=warmup, postgres=args.postgres, database=args.database,
+                 profile=args.profile)
     print(table(result))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps({"at": datetime.now().isoformat(),

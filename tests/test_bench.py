@@ -3,21 +3,32 @@ lost and nothing sent twice. Correctness only; speed is what `make bench` report
 
 from __future__ import annotations
 
+import asyncio
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bench import dispatch, inbound
+from tests.conftest import _admin
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 PG = os.environ.get("RECOBRO_TEST_DATABASE_URL", "")
 
 
+@pytest.fixture
+def database() -> Iterator[str]:
+    """A database of this test's own (never the benchmarks' `recobro_bench_*`), dropped after."""
+    name = f"recobro_smoke_{os.getpid()}"
+    yield name
+    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 def test_the_inbound_benchmark_answers_every_webhook_and_times_each_reply(
-        tmp_path: Path) -> None:
+        tmp_path: Path, database: str) -> None:
     result = inbound.main(["--messages", "60", "--debtors", "40", "--concurrency", "4",
-                           "--warmup", "10", "--postgres", PG,
+                           "--warmup", "10", "--postgres", PG, "--database", database,
                            "--out", str(tmp_path / "inbound.json")])
     bot, bare = result["bot"], result["bare"]
     assert bare["messages"] == 60 and bare["errors"] == 0
@@ -31,9 +42,9 @@ def test_the_inbound_benchmark_answers_every_webhook_and_times_each_reply(
 
 
 def test_the_dispatch_benchmark_sends_every_message_once_within_the_limit(
-        tmp_path: Path) -> None:
+        tmp_path: Path, database: str) -> None:
     result = dispatch.main(["--messages", "300", "--rate", "40", "--senders", "3",
-                            "--workers", "2", "--postgres", PG,
+                            "--workers", "2", "--postgres", PG, "--database", database,
                             "--out", str(tmp_path / "dispatch.json")])
     assert (result["duplicates"], result["lost"]) == (0, 0)
     assert result["distinct"] == 300
