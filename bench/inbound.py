@@ -180,13 +180,20 @@ async def _prepare(url: str, debtors: int) -> None:
         await db.dispose()
 
 
-def _measure(conn: Connection, pid: int, job: dict[str, Any]) -> dict[str, Any]:
+def _measure(conn: Connection, pid: int, job: dict[str, Any],
+             database_url: str | None = None) -> dict[str, Any]:
     conn.send(job)
     assert conn.recv() == "measuring"
     stats = procs.ProcStats(pid)
     cpu = stats.cpu_seconds()
+    # PostgreSQL's share, when the server is on this machine: its backends for our database
+    # (the pool's connections; one opened and closed during the run is missed).
+    db_cpu = procs.cpu_of(procs.backend_pids(database_url)) if database_url else {}
     result: dict[str, Any] = conn.recv()
     result["cpu_seconds"] = round(stats.cpu_seconds() - cpu, 2)
+    after = procs.cpu_of(procs.backend_pids(database_url)) if database_url else {}
+    result["db_cpu_seconds"] = round(sum(t - db_cpu.get(pid, 0.0) for pid, t in after.items()),
+                                     2)
     result["cpu_per_message_ms"] = round(result["cpu_seconds"] * 1000 / result["messages"], 3) \
         if result["messages"] else 0.0
     result["peak_rss_mb"] = round(stats.peak_rss_mb(), 1)
@@ -229,7 +236,7 @@ def run(*, messages: int, debtors: int, concurrency: int, warmup: int, postgres:
             spies.append(procs.spy(serve.pid, profile))
         target = f"http://127.0.0.1:{port}/webhooks/twilio"
         bot = _measure(here, serve.pid, job | {"url": target, "public": target,
-                                               "expect_reply": True})
+                                               "expect_reply": True}, url)
         here.send(None)
     finally:
         for spy in spies:
@@ -251,11 +258,13 @@ def targets(result: dict[str, Any]) -> dict[str, bool]:
 
 def table(result: dict[str, Any]) -> str:
     lines = [f"{'inbound':<8} {'msg/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'CPU s':>6} "
-             f"{'CPU ms/msg':>10} {'peak MB':>8} {'errors':>6} {'no reply':>8}"]
+             f"{'CPU ms/msg':>10} {'DB CPU s':>8} {'peak MB':>8} {'errors':>6} "
+             f"{'no reply':>8}"]
     for name in ("bot", "bare"):
         r = result[name]
         lines.append(f"{name:<8} {r['per_second']:>8} {r['p50_ms']:>7} {r['p99_ms']:>7} "
                      f"{r['cpu_seconds']:>6} {r['cpu_per_message_ms']:>10} "
+                     f"{r['db_cpu_seconds']:>8} "
                      f"{r['peak_rss_mb']:>8} {r['errors']:>6} {r['no_reply']:>8}")
     met = targets(result)
     lines.append(f"bot/bare {result['ratio']:.1%}  targets: "

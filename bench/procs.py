@@ -164,3 +164,33 @@ def unspy(proc: subprocess.Popen[bytes]) -> None:
     """Stop py-spy; it writes its file on SIGINT."""
     proc.send_signal(signal.SIGINT)
     proc.wait(60)
+
+
+def backend_pids(url: str) -> list[int]:
+    """The PostgreSQL server processes serving `url`'s database now (same machine only)."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+
+    async def query() -> list[int]:
+        conn = await asyncpg.connect(user=parsed.username, password=parsed.password,
+                                     host=parsed.host, port=parsed.port or 5432,
+                                     database=parsed.database)
+        try:
+            rows = await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1 "
+                                    "AND pid <> pg_backend_pid()", parsed.database)
+            return [int(r["pid"]) for r in rows]
+        finally:
+            await conn.close()
+
+    return asyncio.run(query())
+
+
+def cpu_of(pids: list[int]) -> dict[int, float]:
+    """CPU seconds of each of those processes still alive."""
+    seconds = {}
+    for pid in pids:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            seconds[pid] = ProcStats(pid).cpu_seconds()
+    return seconds
