@@ -34,7 +34,7 @@ def main() -> None:
     wanted = args.only.split(",")
     results = procs.ROOT / "bench" / "results"
     if "cadence" in wanted:
-        extra = SMOKE["cadence"] if args.smoke else []
+        extra = list(SMOKE["cadence"]) if args.smoke else []
         if args.skip_postgres:
             extra.append("--skip-postgres")
         # Its own process: it times a child `recobro tick` with this process's rusage.
@@ -45,7 +45,7 @@ def main() -> None:
     for name, module in (("inbound", inbound), ("dispatch", dispatch)):
         if name not in wanted:
             continue
-        extra = SMOKE[name] if args.smoke else []
+        extra = list(SMOKE[name]) if args.smoke else []
         if args.messages:
             extra += ["--messages", str(args.messages)]
         print()
