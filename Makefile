@@ -54,9 +54,10 @@ lint: install
 
 # Accuracy of bot/understanding on the labelled sets (tests/understanding/data/*.jsonl).
 # Benchmarks, not tests: speed and memory targets live here. Results print as a table and
-# are written as JSON under bench/results/. BENCH_ARGS=--skip-postgres without a server.
+# are written as JSON under bench/results/. BENCH_ARGS=--smoke for tiny sizes,
+# --only inbound,dispatch, --messages N; --skip-postgres without a server (cadence only).
 bench: install
-	$(BIN)/python -m bench.cadence $(BENCH_ARGS)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 nlu-report: install
 	$(BIN)/python scripts/nlu_report.py $(NLU_REPORT_ARGS)

@@ -265,7 +265,7 @@ class Dispatcher:
         async with self._limit:
             try:
                 channel = self.channels.get(claimed.message.channel)
-                sender = sender_of(channel)
+                sender = sender_of(channel, claimed.message)
                 if claimed.unsure_since is not None and hasattr(channel, "find_sent"):
                     found = await self._reconcile(cast(Reconciling, channel), claimed)
                     if found is not None:

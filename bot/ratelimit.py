@@ -15,7 +15,9 @@ margin) after its slot does not send on it but takes a new one. The rate achieve
 - On PostgreSQL the next free moment lives in the `send_slot` table, one row per sender,
   moved by one `INSERT ... ON CONFLICT DO UPDATE ... RETURNING` statement. Time is the
   database server's `clock_timestamp()`, so workers on machines whose clocks disagree still
-  share one timeline. The row lock is held for that one statement only.
+  share one timeline. The row lock is held for that one statement only. One statement
+  reserves a block of consecutive slots for all the sends of a process that are waiting
+  for that sender, and the earliest slot is `LEAD` ahead, so the round trip fits before it.
 - On SQLite (one process by design) the same arithmetic runs in memory.
 
 Slots are reserved at most `HORIZON` ahead; a task that would have to wait longer polls
@@ -31,7 +33,9 @@ database's), never the injectable clock that tests and demos move by hand.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
+from collections import deque
 from typing import Protocol
 
 from sqlalchemy import text
@@ -42,6 +46,8 @@ from storage.db import Database
 HORIZON = 30.0  # seconds: no slot is reserved further ahead than this
 MARGIN = 0.02  # slots 2% wider than 1/rate: timer jitter never squeezes in one send more
 LATE = 0.01  # seconds a send may start after its slot; later, it takes a new slot
+BLOCK = 16  # PostgreSQL: most slots one round trip reserves for this process's waiting sends
+LEAD = 0.05  # PostgreSQL: seconds ahead of now the earliest slot is (the reserving round trip)
 MAX_WAIT = 60.0  # seconds a send may wait for its slot in all (the outbox lease is 120 s)
 
 
@@ -121,13 +127,18 @@ class LocalRateLimiter(_Slots):
 # One statement: take the sender's next slot if it is within the horizon, and say how far
 # away it is. `clock_timestamp()` (not now(), the transaction's start) is read after the
 # row lock is taken, so a statement that waited for the lock still measures from "now".
+# A slot is never earlier than `LEAD` from the database's now: the answer has to travel back
+# and the transaction commit before the task can sleep until the slot, and a slot already
+# more than `LATE` in the past by then is thrown away (on a busy machine, nearly all of them
+# were: the rate collapsed to a fraction of the limit).
 _RESERVE = text("""
 INSERT INTO send_slot AS s (sender, next_at)
-VALUES (:sender, clock_timestamp() + make_interval(secs => :interval))
+VALUES (:sender, clock_timestamp() + make_interval(secs => CAST(:lead AS float8) + :span))
 ON CONFLICT (sender) DO UPDATE
-   SET next_at = GREATEST(s.next_at, clock_timestamp()) + make_interval(secs => :interval)
+   SET next_at = GREATEST(s.next_at, clock_timestamp() + make_interval(secs => :lead))
+                 + make_interval(secs => :span)
  WHERE s.next_at <= clock_timestamp() + make_interval(secs => :horizon)
-RETURNING EXTRACT(EPOCH FROM s.next_at)::float8 - :interval
+RETURNING EXTRACT(EPOCH FROM s.next_at)::float8 - :span
 """)
 _UNTIL = text("""
 SELECT EXTRACT(EPOCH FROM next_at)::float8 - :horizon FROM send_slot WHERE sender = :sender
@@ -145,6 +156,10 @@ class PostgresRateLimiter(_Slots):
         self.db = db
         self._offset = 0.0  # database epoch seconds minus this process's monotonic seconds
         self._offset_at: float | None = None
+        self._held: dict[str, deque[float]] = {}  # slots reserved, not yet handed out
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._waiting: dict[str, int] = {}
+        self._prefetch = max(1, math.ceil(LEAD / self.interval) + 1)
 
     async def _clock_offset(self) -> float:
         """The database clock against ours, from the quickest of a few round trips (as NTP).
@@ -169,8 +184,37 @@ class PostgresRateLimiter(_Slots):
         return self._offset
 
     async def _reserve(self, sender: str) -> tuple[bool, float]:
+        """One slot: from the block this process already holds, else a new block.
+
+        The tasks of this process waiting for `sender` share one round trip: it reserves as
+        many consecutive slots as there are tasks waiting (at most `BLOCK`), and they take
+        them in order. Without it every send was a transaction of its own on one hot row,
+        and the connections for them cost more than the sends (a block slot that nobody
+        uses only lowers the rate, never raises it).
+        """
+        self._waiting[sender] = self._waiting.get(sender, 0) + 1
+        try:
+            async with self._locks.setdefault(sender, asyncio.Lock()):
+                held = self._held.setdefault(sender, deque())
+                while held and held[0] < time.monotonic() - LATE:
+                    held.popleft()  # gone stale while its task was away: left unused
+                if held:
+                    return True, held.popleft()
+                # As many slots as tasks wait, and at least those within the next LEAD: a
+                # busy sender's tasks come one by one (the dispatcher's concurrency limit)
+                # and must not each pay a round trip, in turn.
+                count = min(max(self._waiting[sender], self._prefetch), BLOCK)
+                ok, first = await self._reserve_block(sender, count)
+                if ok:
+                    held.extend(first + n * self.interval for n in range(1, count))
+                return ok, first
+        finally:
+            self._waiting[sender] -= 1
+
+    async def _reserve_block(self, sender: str, count: int) -> tuple[bool, float]:
         offset = await self._clock_offset()
-        params = {"sender": sender, "interval": self.interval, "horizon": self.horizon}
+        params = {"sender": sender, "span": count * self.interval, "horizon": self.horizon,
+                  "lead": LEAD}
         async with self.db.transaction() as session:
             connection = await session.connection()
             slot = (await connection.execute(_RESERVE, params)).scalar_one_or_none()

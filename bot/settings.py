@@ -68,12 +68,15 @@ class Settings(BaseSettings):
     twilio_api_base: str = Field("https://api.twilio.com", description="Twilio's API base URL "
                                  "(tests and benchmarks point it at a fake)")
     whatsapp_from: str | None = Field(None, description="the WhatsApp sender, "
-                                      "`whatsapp:+15551234567`; unset, WhatsApp is off")
+                                      "`whatsapp:+15551234567`, or several, comma-separated "
+                                      "(each debtor always gets the same one); unset, "
+                                      "WhatsApp is off")
     whatsapp_templates: Path | None = Field(None, description="TOML file mapping message kind "
                                             "and locale to approved WhatsApp templates "
                                             "(ContentSid and variables)")
-    sms_from: str | None = Field(None, description="the SMS sender number, `+15551234567`; "
-                                 "unset, SMS is off")
+    sms_from: str | None = Field(None, description="the SMS sender number, `+15551234567`, "
+                                 "or several, comma-separated (each debtor always gets the "
+                                 "same one); unset, SMS is off")
     telegram_token: SecretStr | None = Field(None, description="the bot token from BotFather; "
                                              "unset, Telegram is off")
     telegram_bot_username: str | None = Field(None, description="the bot's username (without "

@@ -93,8 +93,9 @@ class HeldSendError(PermanentSendError):
 class OutboundChannel(Protocol):
     """Sends text to one address on one channel.
 
-    An adapter may also have a `sender` attribute (its From number or bot): the dispatcher
-    then keeps its sends under the configured rate (see `bot.ratelimit`).
+    An adapter may also have a `sender` attribute (its From number or bot), or a
+    `sender_for(message)` method when it sends from a pool: the dispatcher then keeps its
+    sends under the configured rate per sender (see `bot.ratelimit`).
     """
 
     name: str
@@ -116,8 +117,15 @@ class Reconciling(Protocol):
         ...
 
 
-def sender_of(channel: OutboundChannel) -> str | None:
-    """The rate-limit key of an adapter (its From number or bot), None when it has none."""
+def sender_of(channel: OutboundChannel, message: OutgoingMessage | None = None) -> str | None:
+    """The rate-limit key of an adapter (its From number or bot), None when it has none.
+
+    An adapter with a pool of senders has `sender_for(message)`: the one `message` goes from.
+    """
+    pick = getattr(channel, "sender_for", None)
+    if message is not None and callable(pick):
+        chosen = pick(message)
+        return chosen if isinstance(chosen, str) and chosen else None
     sender = getattr(channel, "sender", None)
     return sender if isinstance(sender, str) and sender else None
 

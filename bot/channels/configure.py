@@ -63,11 +63,13 @@ def _twilio(settings: Settings, clock: Clock, providers: Providers) -> None:
             f"{names} off: RECOBRO_PUBLIC_URL is not set, so Twilio signatures cannot be "
             "checked; set it to the https URL Twilio calls (e.g. https://recobro.example.com)")
         return
-    whatsapp_from = settings.whatsapp_from
-    if whatsapp_from and not whatsapp_from.startswith("whatsapp:+"):
-        providers.notes.append(f"whatsapp off: RECOBRO_WHATSAPP_FROM={whatsapp_from!r} must "
+    whatsapp_from = numbers(settings.whatsapp_from)
+    wrong = [n for n in whatsapp_from if not n.startswith("whatsapp:+")]
+    if wrong:
+        providers.notes.append(f"whatsapp off: RECOBRO_WHATSAPP_FROM={wrong[0]!r} must "
                                "look like whatsapp:+15551234567")
-        whatsapp_from = None
+        whatsapp_from = []
+    sms_from = numbers(settings.sms_from)
     templates = WhatsAppTemplates()
     if settings.whatsapp_templates is not None:
         try:
@@ -86,8 +88,13 @@ def _twilio(settings: Settings, clock: Clock, providers: Providers) -> None:
     if whatsapp_from:
         providers.adapters.append(TwilioChannel(gateway, "whatsapp", whatsapp_from, clock,
                                                 templates=templates))
-    if settings.sms_from:
-        providers.adapters.append(TwilioChannel(gateway, "sms", settings.sms_from, clock))
+    if sms_from:
+        providers.adapters.append(TwilioChannel(gateway, "sms", sms_from, clock))
+
+
+def numbers(setting: str | None) -> list[str]:
+    """A sender setting as its From numbers: one, or a comma-separated pool."""
+    return [n.strip() for n in (setting or "").split(",") if n.strip()]
 
 
 def _telegram(settings: Settings, providers: Providers) -> None:

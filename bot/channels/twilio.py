@@ -39,7 +39,8 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping
+import zlib
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 from types import SimpleNamespace
@@ -274,25 +275,47 @@ def _seconds(value: str | None) -> float | None:
         return None
 
 
-class TwilioChannel:
-    """The outbound half of WhatsApp or SMS over one Twilio sender."""
+def pick_sender(pool: Sequence[str], address: str | None) -> str:
+    """The From number of `pool` a debtor's messages go from: always the same one for the same
+    phone (crc32, not hash(): every worker process must agree), so a conversation stays on
+    one number while the pool is unchanged."""
+    if len(pool) == 1 or not address:
+        return pool[0]
+    return pool[zlib.crc32(address.encode()) % len(pool)]
 
-    def __init__(self, gateway: TwilioGateway, name: str, sender_address: str, clock: Clock,
-                 *, templates: WhatsAppTemplates | None = None) -> None:
+
+class TwilioChannel:
+    """The outbound half of WhatsApp or SMS over one Twilio sender, or a pool of them.
+
+    With a pool (several From numbers), each debtor sticks to one number (`pick_sender`) and
+    the send rate is limited per number. Inbound messages to any number of the pool arrive on
+    the same webhook and are accepted alike.
+    """
+
+    def __init__(self, gateway: TwilioGateway, name: str, sender_address: str | Sequence[str],
+                 clock: Clock, *, templates: WhatsAppTemplates | None = None) -> None:
         if name not in ("whatsapp", "sms"):
             raise ValueError(f"Twilio serves whatsapp and sms, not {name!r}")
+        pool = (sender_address,) if isinstance(sender_address, str) else tuple(sender_address)
+        if not pool:
+            raise ValueError(f"{name} needs at least one From number")
         self.gateway = gateway
         self.name = name
-        self.from_ = sender_address
-        self.sender = f"twilio:{sender_address}"  # the rate limit is per From number
+        self.pool = pool
+        self.from_ = pool[0]
+        self.sender = f"twilio:{pool[0]}"  # the rate limit is per From number
         self.clock = clock
         self.templates = templates or WhatsAppTemplates()
+
+    def sender_for(self, message: OutgoingMessage) -> str:
+        """The rate-limit key of the number `message` goes from."""
+        return f"twilio:{pick_sender(self.pool, message.address)}"
 
     async def send(self, message: OutgoingMessage) -> SendResult:
         """Send through Twilio; the message SID is the provider id."""
         to, fields, facts = self._request(message)
         created = await self.gateway.create_message(
-            to=to, from_=self.from_,
+            to=to, from_=pick_sender(self.pool, message.address),
             status_callback=self.gateway.status_callback(message.message_id), **fields)
         return SendResult(str(created.sid), "sent", {self.name: facts})
 
@@ -310,7 +333,8 @@ class TwilioChannel:
             fields, facts = {}, {}
         body = fields.get("body")
         found = []
-        for item in await self.gateway.list_messages(to=to, from_=self.from_):
+        sender = pick_sender(self.pool, message.address)
+        for item in await self.gateway.list_messages(to=to, from_=sender):
             created = item.date_created
             if created is None or created < since - CLOCK_SKEW:
                 continue
