@@ -388,3 +388,31 @@ async def test_without_the_tax_id_a_brazilian_reminder_is_not_sent_and_says_why(
     [message] = await outbound(services, "BR-1")
     assert message.status == "failed"
     assert "RECOBRO_CREDITOR_TAX_ID" in (message.error_message or "")
+
+
+async def test_a_large_pass_binds_no_more_parameters_than_one_batch(
+        services: Services) -> None:
+    # A pass once excluded every timer it had fired by id in SQL: past 32,767 fired timers
+    # (50,000 due debtors) PostgreSQL refused the statement. Batches of 40 over 300 due
+    # debtors: no statement may carry the ids of earlier batches.
+    from sqlalchemy import event
+
+    from bench.portfolio import generate
+
+    await generate(services.db, invoices=600, due=600, per_debtor=2,
+                   today=services.clock.now().date(), now=services.clock.now())
+    widest = 0
+
+    def count(conn: object, cursor: object, statement: str, parameters: object,
+              context: object, executemany: bool) -> None:
+        nonlocal widest
+        if "FROM timer" in statement and not executemany:
+            widest = max(widest, len(parameters))  # type: ignore[arg-type]
+
+    event.listen(services.db.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        fired = await services.engine.fire_due_timers(limit=40)
+    finally:
+        event.remove(services.db.engine.sync_engine, "before_cursor_execute", count)
+    assert fired == 300
+    assert 40 <= widest <= 50
