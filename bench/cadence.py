@@ -108,30 +108,32 @@ def main() -> None:
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "cadence.json"))
     args = parser.parse_args()
-    results = []
     sqlite_path = ROOT / "var" / "bench-cadence.db"
     sqlite_path.parent.mkdir(exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{sqlite_path}{suffix}").unlink(missing_ok=True)
-    results.append(run("sqlite", f"sqlite:///{sqlite_path}", args.invoices, args.due,
-                       args.per_debtor))
+    backends = [("sqlite", lambda: f"sqlite:///{sqlite_path}")]
     if not args.skip_postgres:
-        url = _pg_database(args.postgres, "recobro_bench_cadence")
-        results.append(run("postgresql", url, args.invoices, args.due, args.per_debtor))
+        backends.append(("postgresql",
+                         lambda: _pg_database(args.postgres, "recobro_bench_cadence")))
     print(f"{'backend':<11} {'invoices':>9} {'due':>8} {'pass s':>8} {'peak MB':>8} "
-          f"{'target':>7} {'drain s':>8} {'drain MB':>9}")
-    for r in results:
+          f"{'target':>7} {'drain s':>8} {'drain MB':>9}", flush=True)
+    results = []
+    for backend, url in backends:  # each row as soon as it is measured
+        r = run(backend, url(), args.invoices, args.due, args.per_debtor)
+        results.append(r)
         ok = r["pass_seconds"] < 30 and r["peak_rss_mb"] < 300  # type: ignore[operator]
         print(f"{r['backend']:<11} {r['invoices']:>9} {r['due_invoices']:>8} "
               f"{r['pass_seconds']:>8} {r['peak_rss_mb']:>8} {'met' if ok else 'MISSED':>7} "
               f"{r['drain_seconds']:>8} {r['drain_peak_rss_mb']:>9}")
-        print(f"    pass:  {r['pass_summary']}\n    drain: {r['drain_summary']}")
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps({"at": datetime.now().isoformat(),
-                                          "machine": os.uname().nodename,
-                                          "cpus": os.cpu_count(), "results": results},
-                                         indent=2))
-
+        print(f"    pass:  {r['pass_summary']}\n    drain: {r['drain_summary']}", flush=True)
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps({
+            "at": datetime.now().isoformat(), "machine": os.uname().nodename,
+            "cpus": os.cpu_count(), "results": results,
+            "targets": {f"{x['backend']}_30s_300MB": "met" if x["pass_seconds"] < 30  # type: ignore[operator]
+                        and x["peak_rss_mb"] < 300 else "MISSED" for x in results}},  # type: ignore[operator]
+            indent=2))
 
 if __name__ == "__main__":
     main()
