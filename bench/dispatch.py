@@ -114,7 +114,7 @@ def analyse(received: list[procs.Received], expected: int, rate: float) -> dict[
 
 
 async def _run(url: str, messages: int, rate: float, senders: int, workers: int,
-               seconds: float, profile: str | None) -> dict[str, Any]:
+               seconds: float, profile: str | None, concurrency: int) -> dict[str, Any]:
     received: list[procs.Received] = []
     server, notify = await procs.collect(received.append)
     fake, fake_port = procs.start_fake(notify)
@@ -125,6 +125,7 @@ async def _run(url: str, messages: int, rate: float, senders: int, workers: int,
             port = procs.free_port()
             env = procs.serve_env(url, port, fake_port, RECOBRO_SMS_FROM=pool,
                                   RECOBRO_SEND_RATE_PER_SECOND=f"{rate:g}",
+                                  RECOBRO_DISPATCH_CONCURRENCY=str(concurrency),
                                   RECOBRO_LOG_LEVEL="WARNING")
             serving.append(procs.start(["-m", "bot.cli", "serve"], env,
                                        log=f"bench-dispatch-serve-{n}.log"))
@@ -157,7 +158,8 @@ async def _run(url: str, messages: int, rate: float, senders: int, workers: int,
         server.close()
     result = analyse(received, messages, rate)
     result |= {"messages": messages, "rate": rate, "senders_configured": senders,
-               "workers": workers, "cpu_seconds": used, "peak_rss_mb": peak,
+               "workers": workers, "concurrency": concurrency, "cpu_seconds": used,
+               "peak_rss_mb": peak,
                "outbox": await _outbox(url)}
     return result
 
@@ -177,17 +179,20 @@ def table(result: dict[str, Any]) -> str:
              f"{result['max_in_1s']:>8} {result['duplicates']:>5} {result['lost']:>5} "
              f"{'+'.join(map(str, result['cpu_seconds'])):>10}",
              f"limit {result['rate']:g}/s x {result['senders_configured']} senders, "
-             f"{result['workers']} workers; targets: " + ", ".join(
+             f"{result['workers']} workers x {result['concurrency']} sends in flight; "
+             "targets: " + ", ".join(
                  f"{k} {'met' if v else 'MISSED'}" for k, v in targets(result).items())]
     return "\n".join(lines)
 
 
 def run(*, messages: int, rate: float, senders: int, workers: int, postgres: str,
-        database: str = "recobro_bench_dispatch", profile: str | None = None) -> dict[str, Any]:
+        database: str = "recobro_bench_dispatch", profile: str | None = None,
+        concurrency: int = 32) -> dict[str, Any]:
     url = procs.pg_database(postgres, database)
     asyncio.run(_prepare(url, messages))
     timeout = messages / (rate * senders) * 2 + 60
-    return asyncio.run(_run(url, messages, rate, senders, workers, timeout, profile))
+    return asyncio.run(_run(url, messages, rate, senders, workers, timeout, profile,
+                            concurrency))
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -197,6 +202,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--rate", type=float, default=80.0, help="per sender, per second")
     parser.add_argument("--senders", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2, help="recobro serve processes")
+    parser.add_argument("--concurrency", type=int, default=32,
+                        help="RECOBRO_DISPATCH_CONCURRENCY of each worker")
     parser.add_argument("--postgres", default=procs.PG_DEFAULT)
     parser.add_argument("--database", default="recobro_bench_dispatch",
                         help="the database it drops and creates on that server")
@@ -205,7 +212,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parser.parse_args(argv)
     result = run(messages=args.messages, rate=args.rate, senders=args.senders,
                  workers=args.workers, postgres=args.postgres, database=args.database,
-                 profile=args.profile)
+                 profile=args.profile, concurrency=args.concurrency)
     print(table(result))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps({"at": datetime.now().isoformat(),

@@ -63,7 +63,8 @@ def build_services(settings: Settings, *, clock: Clock | None = None,
     dispatcher = Dispatcher(db, clock, channels, creditor=settings.creditor_name,
                             creditor_tax_id=settings.creditor_tax_id,
                             rate=rate_limiter(db, settings.send_rate_per_second),
-                            lease=lease_for(settings.provider_timeout_seconds))
+                            lease=lease_for(settings.provider_timeout_seconds),
+                            concurrency=settings.dispatch_concurrency)
     # Filled in below; the engine wakes them after a commit that gave them work.
     woken: list[StaffBot | MediaFetcher] = []
 

@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     send_rate_per_second: float = Field(10.0, ge=0, description="at most this many messages "
                                         "per second per sender (a From number, a bot), across "
                                         "every worker; 0 = no limit")
+    dispatch_concurrency: int = Field(32, ge=1, le=1000, description="sends in flight at once "
+                                      "per worker; Twilio answers 429 past an account's "
+                                      "concurrent-request limit, so raise it with care")
     provider_timeout_seconds: float = Field(10.0, gt=0, description="how long a call to Twilio "
                                             "or Telegram may take before it is retried later")
     # Staff. Cases go to a Telegram group when a token and a group are set; /admin/staff
