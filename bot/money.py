@@ -22,6 +22,10 @@ WHOLE_DISPLAY_CURRENCIES = frozenset({"COP", "CLP", "PYG", "JPY", "KRW"})
 _NBSP = re.compile("[\u00a0\u202f]")
 
 
+# Amounts are stored as 64-bit integers of minor units; 10**18 leaves room for sums.
+MAX_MINOR = 10**18
+
+
 class MoneyError(ValueError):
     """An amount or currency that cannot be money."""
 
@@ -55,6 +59,8 @@ class Money:
             raise MoneyError(
                 f"{major} has more decimals than {currency} allows ({exponent(currency)})"
             )
+        if abs(scaled) > MAX_MINOR:
+            raise MoneyError(f"{major} {currency} is more than any invoice or payment can be")
         return cls(int(scaled), currency)
 
     @classmethod

@@ -61,3 +61,11 @@ def test_decimal_strings_are_plain_whole_numbers_or_carry_the_currency_digits() 
     assert Money.of("1200000", "COP").decimal_str() == "1200000"
     assert Money.of("1500.5", "BRL").decimal_str() == "1500.50"
     assert Money(-150, "USD").decimal_str() == "-1.50"
+
+
+def test_an_amount_beyond_what_storage_holds_is_refused_not_overflowed() -> None:
+    from bot.money import MAX_MINOR
+
+    assert Money.of("10000000000000000", "COP").minor == MAX_MINOR  # 10^16 pesos, 10^18 cents
+    with pytest.raises(MoneyError, match="more than any invoice or payment can be"):
+        Money.of("92233720368547760", "COP")  # found by fuzzing the payments webhook

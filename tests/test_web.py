@@ -140,6 +140,9 @@ async def test_the_admin_lists_debtors_and_escapes_their_names(login_client: Tes
     detail = await login_client.get("/admin/debtors/CO-001")
     assert detail.status == 200
     assert "Content-Security-Policy" in detail.headers
+    # ?erased=1 on a debtor who was not erased: the page, with no erasure notice (was a 500).
+    forged = await login_client.get("/admin/debtors/CO-001?erased=1")
+    assert forged.status == 200 and 'id="erased"' not in await forged.text()
 
 
 async def test_logout_ends_the_session(login_client: TestClient) -> None:

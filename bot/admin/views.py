@@ -201,8 +201,7 @@ async def debtor(request: web.Request) -> web.StreamResponse:
             .order_by(col(EventRow.id).desc()))).all()
         retention = await erasure_preview(session, debtor_row, svc.clock.now())
     return await render(request, "admin/debtor.html", {
-        "d": document, "events": events, "retention": retention, "row": debtor_row,
-        "erased_notice": bool(request.query.get("erased"))})
+        "d": document, "events": events, "retention": retention, "row": debtor_row})
 
 
 async def erasure_preview(session: Any, debtor: Debtor, now: Any) -> dict[str, Any]:
