@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 from collections import Counter, defaultdict
-from datetime import date, datetime, timedelta
-from pathlib import Path
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, text, update
@@ -214,11 +212,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                  workers=args.workers, postgres=args.postgres, database=args.database,
                  profile=args.profile, concurrency=args.concurrency)
     print(table(result))
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps({"at": datetime.now().isoformat(),
-                                          "machine": procs.os.uname().nodename,
-                                          "cpus": procs.os.cpu_count(), "result": result,
-                                          "targets": targets(result)}, indent=2))
+    procs.save(args.out, result, targets(result))
     return result
 
 

@@ -20,9 +20,8 @@ import random
 import subprocess
 import time
 import uuid
-from datetime import date, datetime
+from datetime import date
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -292,11 +291,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                  warmup=warmup, postgres=args.postgres, database=args.database,
                  profile=args.profile)
     print(table(result))
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps({"at": datetime.now().isoformat(),
-                                          "machine": procs.os.uname().nodename,
-                                          "cpus": procs.os.cpu_count(), "result": result,
-                                          "targets": targets(result)}, indent=2))
+    procs.save(args.out, result, targets(result))
     return result
 
 

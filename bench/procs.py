@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -14,7 +15,9 @@ import time
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from bench.cadence import _pg_database
 
@@ -194,3 +197,11 @@ def cpu_of(pids: list[int]) -> dict[int, float]:
         with contextlib.suppress(OSError, ValueError, IndexError):
             seconds[pid] = ProcStats(pid).cpu_seconds()
     return seconds
+
+
+def save(out: str, result: dict[str, Any], targets: dict[str, bool]) -> None:
+    """Write a benchmark's result as JSON, with when and where it ran."""
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out).write_text(json.dumps({"at": datetime.now().isoformat(),
+                                     "machine": os.uname().nodename, "cpus": os.cpu_count(),
+                                     "result": result, "targets": targets}, indent=2))

@@ -23,6 +23,8 @@ from bot.services import Services, build_services
 from bot.settings import Settings
 from storage.db import Database
 from storage.migrate import upgrade
+from tests.channels_helpers import ACCOUNT_SID, AUTH_TOKEN
+from tests.fakes.providers import FakeProviders
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("RECOBRO_TEST_DATABASE_URL")
@@ -177,3 +179,13 @@ async def services(database_url: str, clock: FixedClock) -> AsyncIterator[Servic
 def at(text: str) -> datetime:
     """An aware moment from ISO text, for readable tests."""
     return parse_instant(text)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeProviders]:
+    """The fake Twilio and Telegram server on 127.0.0.1; its media URLs ask for the test
+    account's credentials, as Twilio's do."""
+    providers = await FakeProviders().start()
+    providers.account_auth = (ACCOUNT_SID, AUTH_TOKEN)
+    yield providers
+    await providers.stop()

@@ -3,10 +3,8 @@ from delivery (no channel reaches the debtor), not from what the debtor says."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import pytest
 from sqlmodel import col, select
 
 from bot.clock import FixedClock
@@ -16,13 +14,6 @@ from storage.models import Debtor, Escalation, StaffNotice
 from tests.channels_helpers import inbound_form, post_twilio, running, settings_for, sid
 from tests.fakes.providers import FakeProviders
 from tests.helpers import debtor, load, portfolio, row, say
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeProviders]:
-    providers = await FakeProviders().start()
-    yield providers
-    await providers.stop()
 
 
 async def all_cases(svc: Services) -> list[Escalation]:

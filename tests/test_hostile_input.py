@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from sqlmodel import select
 
 from bot.admin.dashboard_views import table_csv
@@ -21,8 +19,6 @@ from bot.domain import storable
 from bot.understanding import understand
 from storage.models import Debtor, Message
 from tests.channels_helpers import (
-    ACCOUNT_SID,
-    AUTH_TOKEN,
     inbound_form,
     post_telegram,
     post_twilio,
@@ -38,14 +34,6 @@ SCRIPT = "<script>alert(1)</script>"
 BOBBY = "Robert'); DROP TABLE debtors;--"
 HOSTILE = ["a\x00b", "\ud800 lone", "\u202eevil\u202c \u200f", "Z̷̢̛̛͓̲̰a̸̡̛͎l̶̢g̷o̶",
            "💸🙏🏽👨‍👩‍👧", SCRIPT, BOBBY, "\x07\x1b[31m\r\n\t", "=cmd|' /C calc'!A0"]
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeProviders]:
-    providers = await FakeProviders().start()
-    providers.account_auth = (ACCOUNT_SID, AUTH_TOKEN)
-    yield providers
-    await providers.stop()
 
 
 def test_storable_text_drops_nul_joins_pairs_and_replaces_lone_surrogates() -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -42,14 +41,6 @@ from tests.security_helpers import (
     routes,
     whole_app,
 )
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeProviders]:
-    providers = await FakeProviders().start()
-    providers.account_auth = (ACCOUNT_SID, AUTH_TOKEN)
-    yield providers
-    await providers.stop()
 
 
 def _protected(client: TestClient, method: str | None = None) -> list[tuple[str, str]]:

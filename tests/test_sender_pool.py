@@ -4,10 +4,6 @@ any number of the pool is answered. Real twilio client against the fake Twilio."
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
 from bot.channels.base import OutgoingMessage, sender_of
 from bot.channels.configure import configure
 from bot.channels.twilio import TwilioChannel, pick_sender
@@ -19,13 +15,6 @@ from tests.helpers import load, portfolio, row
 NOW = FixedClock(parse_instant("2026-11-24T10:00:00-05:00"))
 POOL = ("whatsapp:+15550001111", "whatsapp:+15550001112", "whatsapp:+15550001113")
 PHONES = [f"+5730012345{n:02d}" for n in range(8)]
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeProviders]:
-    providers = await FakeProviders().start()
-    yield providers
-    await providers.stop()
 
 
 def _message(address: str) -> OutgoingMessage:

@@ -8,12 +8,10 @@ a takeover relays both ways; strangers are refused; cases nobody answers are rai
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlmodel import col, select
 
 from bot.clock import FixedClock
@@ -32,7 +30,6 @@ from storage.models import (
 )
 from tests.channels_helpers import (
     ACCOUNT_SID,
-    AUTH_TOKEN,
     inbound_form,
     post_telegram,
     post_twilio,
@@ -46,14 +43,6 @@ from tests.helpers import NO_CAPS, load, portfolio, row, set_policy
 STAFF_CHAT = -1001234567890
 INES, ADMIN, STRANGER = 111, 222, 999
 _ids = itertools.count(1000)
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeProviders]:
-    providers = await FakeProviders().start()
-    providers.account_auth = (ACCOUNT_SID, AUTH_TOKEN)
-    yield providers
-    await providers.stop()
 
 
 def staff_settings(url: str, fake: FakeProviders, tmp_path: Path, **extra: Any) -> Any:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -28,13 +27,6 @@ from tests.fakes.providers import FakeProviders
 from tests.helpers import debtor, load, outbound, portfolio, row
 
 CHAT = 555000111
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeProviders]:
-    providers = await FakeProviders().start()
-    yield providers
-    await providers.stop()
 
 
 def on_telegram(**kw: str) -> str:

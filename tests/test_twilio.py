@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -32,13 +31,6 @@ from tests.fakes.providers import FakeProviders
 from tests.helpers import load, outbound, portfolio, row
 
 ANA = "+573001234567"
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeProviders]:
-    providers = await FakeProviders().start()
-    yield providers
-    await providers.stop()
 
 
 async def _inbound(svc: Services) -> list[Message]:
